@@ -1,0 +1,48 @@
+"""comments: a self-hosted, Disqus-style comment service for news sites."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and wire the application: the only place where parts meet."""
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "COMMENTS_INSTANCE_PATH"
+    )
+    app = Flask(
+        __name__,
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
+        instance_relative_config=True,
+        static_folder=None,
+    )
+
+    from comments import config
+
+    config.load(app, test_config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    from comments import database
+    from comments.extensions import db, limiter, migrate
+    from comments.paths import MIGRATIONS_DIR
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    limiter.init_app(app)
+    database.init_app(app)
+
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
+
+    from comments import api, cli, pages, static_files
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(static_files.bp)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,78 @@
+"""Cross-origin rules: CORS headers only for the origins a site registered.
+
+Readers never get a cookie from the service, so responses carry no
+``Access-Control-Allow-Credentials``. A preflight for a write names no site (its
+body is not sent), so it is answered for an origin that any site lists; the
+write itself is then refused unless its Origin belongs to the site it posts to.
+"""
+
+from __future__ import annotations
+
+from flask import Response, g, request
+
+from comments import sites, threads
+from comments.api import bp
+from comments.models import Site
+
+ALLOWED_HEADERS = "Content-Type, Authorization, X-Edit-Token"
+EXPOSED_HEADERS = "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
+
+
+def _site_of_request() -> Site | None:
+    """Return the site the request is about, from its query, body or comment id."""
+    if "cors_site" in g:
+        return g.cors_site  # type: ignore[no-any-return]
+    site = None
+    slug = request.args.get("site")
+    if slug is None and request.is_json:
+        payload = request.get_json(silent=True, cache=True)
+        if isinstance(payload, dict) and isinstance(payload.get("site"), str):
+            slug = payload["site"]
+    if slug is not None:
+        site = sites.find_site(slug)
+    elif request.view_args and isinstance(request.view_args.get("comment_id"), int):
+        site = threads.site_of_comment(request.view_args["comment_id"])
+    g.cors_site = site
+    return site
+
+
+def _origin_allowed(origin: str) -> bool:
+    site = _site_of_request()
+    if site is not None:
+        return sites.allows_origin(site, origin)
+    if request.method == "OPTIONS":
+        return sites.any_site_allows(origin)
+    return False
+
+
+@bp.before_request
+def answer_preflight() -> Response | None:
+    """Answer a CORS preflight before any view or limit runs."""
+    if request.method != "OPTIONS":
+        return None
+    response = Response(status=204)
+    origin = request.headers.get("Origin")
+    if origin and _origin_allowed(origin):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Methods"] = METHODS
+        response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+        response.headers["Access-Control-Max-Age"] = "600"
+    response.vary.add("Origin")
+    return response
+
+
+@bp.after_request
+def add_cors_headers(response: Response) -> Response:
+    """Let the site's own pages read the answer; nobody else."""
+    response.vary.add("Origin")
+    origin = request.headers.get("Origin")
+    if request.method != "OPTIONS" and origin:
+        try:
+            allowed = _origin_allowed(origin)
+        except Exception:  # never turn an answer into a 500 over CORS
+            allowed = False
+        if allowed:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    return response

@@ -1,0 +1,144 @@
+"""Error responses of the API: RFC 9457 problem details, with a ``code`` for widgets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, json, request
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from comments import errors
+from comments.extensions import limiter
+
+PROBLEM_JSON = "application/problem+json"
+
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+_FRIENDLY = {
+    413: "That is too much text to send at once.",
+    429: "You are posting too quickly.",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    code: str,
+    title: str | None = None,
+    field_errors: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    """Return a problem+json response."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or _title(status),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if field_errors:
+        body["errors"] = field_errors
+    if extra:
+        body.update(extra)
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def from_domain(exc: errors.CommentsError) -> Response:
+    """Turn a domain error into its problem response."""
+    return problem(
+        exc.status, exc.detail, code=exc.code, title=exc.title, field_errors=exc.errors or None
+    )
+
+
+_MESSAGES = {
+    "missing": "is required",
+    "string_too_short": "must not be empty",
+    "string_type": "must be text",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "greater_than_equal": "is too small",
+    "less_than_equal": "is too large",
+    "literal_error": "is not one of the allowed values",
+    "value_error": "is not valid",
+    "dict_type": "must be an object",
+    "list_type": "must be a list",
+    "model_type": "must be an object",
+}
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "string_too_long":
+        return f"must be at most {ctx.get('max_length')} characters"
+    if kind == "too_long":
+        return f"must have at most {ctx.get('max_length')} items"
+    if kind == "string_pattern_mismatch":
+        return "contains characters that are not allowed"
+    if kind == "value_error" and ctx.get("error"):
+        return str(ctx["error"])
+    return _MESSAGES.get(kind, str(error.get("msg", "is not valid")))
+
+
+def from_validation(exc: ValidationError, status: int = 422) -> Response:
+    """Turn a pydantic validation error into per-field messages a reader can act on."""
+    fields: dict[str, str] = {}
+    for error in exc.errors(include_url=False):
+        name = ".".join(str(part) for part in error["loc"]) or "body"
+        fields.setdefault(name, _message(error))
+    summary = "; ".join(f"{name} {message}" for name, message in fields.items())
+    return problem(
+        status,
+        f"Please check the form: {summary}.",
+        code="validation" if status == 422 else "bad_request",
+        title="Invalid input",
+        field_errors=fields,
+    )
+
+
+def from_http(exc: HTTPException) -> Response:
+    """Render an HTTP error raised by Flask, Werkzeug or the limiter as a problem."""
+    status = exc.code or 500
+    code = _HTTP_CODES.get(status, "error")
+    extra: dict[str, Any] | None = None
+    detail = _FRIENDLY.get(status) or exc.description or _title(status)
+    if status == 429:
+        current = limiter.current_limit
+        if current is not None:
+            import time
+
+            wait = max(1, int(current.reset_at - time.time()))
+            extra = {"retry_after": wait}
+            detail = f"You are posting too quickly. Please try again in {wait} seconds."
+    response = problem(status, detail, code=code, extra=extra)
+    if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+        response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+    return response
+
+
+def is_api_request() -> bool:
+    """Tell whether the current request is for the JSON API."""
+    return request.path.startswith("/api/")
+
+
+def log_unexpected(exc: BaseException) -> None:
+    """Log an error that escaped every handler (it becomes a 500)."""
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)

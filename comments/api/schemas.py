@@ -1,0 +1,254 @@
+"""The shapes of the API's input and output; the OpenAPI document is built from these."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated, Literal
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# ASCII control characters (tabs and newlines included) have no place in a name;
+# bidi overrides would let a name display as something else.
+_NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+
+Sort = Literal["newest", "oldest", "top"]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class AuthorIn(_Input):
+    """Who a guest says they are."""
+
+    name: Annotated[str, Field(min_length=1, max_length=80, pattern=_NAME_PATTERN)] = Field(
+        description="Shown with the comment.", examples=["Li Wei"]
+    )
+    email: Annotated[str, Field(max_length=254)] | None = Field(
+        default=None,
+        description="Never shown; used for the avatar and for notifications.",
+        examples=["reader@example.com"],
+    )
+    website: Annotated[str, Field(max_length=500)] | None = Field(
+        default=None, description="An http(s) address shown as a link on the name."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be empty")
+        if _BIDI.search(value) or any(unicodedata.category(ch) == "Cc" for ch in value):
+            raise ValueError("contains characters that are not allowed")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            checked = validate_email(value.strip(), check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise ValueError("is not a valid email address") from exc
+        return str(checked.normalized)
+
+    @field_validator("website")
+    @classmethod
+    def _website(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from urllib.parse import urlsplit
+
+        value = value.strip()
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+        except ValueError as exc:
+            raise ValueError("must be an http or https address") from exc
+        if parts.scheme.lower() not in ("http", "https") or not host or " " in value:
+            raise ValueError("must be an http or https address")
+        return value
+
+
+class CommentIn(_Input):
+    """A new comment or reply."""
+
+    site: Annotated[str, Field(min_length=1, max_length=64)] = Field(examples=["demo"])
+    thread: Annotated[str, Field(min_length=1, max_length=500)] = Field(
+        description="The publisher's identifier for the article.", examples=["demo-article"]
+    )
+    url: Annotated[str, Field(max_length=2000)] | None = Field(
+        default=None,
+        description="The article's address; required for the first comment on a page.",
+        examples=["http://127.0.0.1:8000/"],
+    )
+    title: Annotated[str, Field(max_length=300)] | None = None
+    parent_id: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="The comment this one replies to."
+    )
+    body: Annotated[str, Field(min_length=1, max_length=10_000, pattern=r"\S")] = Field(
+        description="Markdown.", examples=["I *agree*."]
+    )
+    author: AuthorIn
+    hp: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None, description="Honeypot: a hidden form field that people leave empty."
+    )
+
+    @field_validator("body")
+    @classmethod
+    def _body(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str | None) -> str | None:
+        return " ".join(value.split())[:300] or None if value is not None else None
+
+
+class ListQuery(BaseModel):
+    """Query of ``GET /comments``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    site: Annotated[str, Field(min_length=1, max_length=64)] = Field(examples=["demo"])
+    thread: Annotated[str, Field(min_length=1, max_length=500)] = Field(
+        examples=["demo-article"]
+    )
+    sort: Sort = "newest"
+    cursor: Annotated[str, Field(min_length=1, max_length=600)] | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    around: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="Return the page that holds this comment (permalinks)."
+    )
+
+
+class RepliesQuery(BaseModel):
+    """Query of ``GET /comments/{id}/replies``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    cursor: Annotated[str, Field(min_length=1, max_length=600)] | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+
+
+class CountsQuery(BaseModel):
+    """Query of ``GET /counts``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    site: Annotated[str, Field(min_length=1, max_length=64)] = Field(examples=["demo"])
+    thread: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=500)]],
+        Field(min_length=1, max_length=100),
+    ] = Field(examples=[["demo-article"]])
+
+
+class AuthorOut(BaseModel):
+    """An author as readers see them (never their email)."""
+
+    name: str
+    avatar: str | None = Field(description="An image address, for signed-in users only.")
+    hash: str = Field(description="16 hex digits to draw an avatar from locally.")
+    website: str | None
+    badges: list[str]
+
+
+class Votes(BaseModel):
+    """Vote tallies."""
+
+    up: int
+    down: int
+    score: int
+
+
+class InReplyTo(BaseModel):
+    """The comment a reply answers."""
+
+    id: int
+    name: str
+
+
+class CommentOut(BaseModel):
+    """A comment, with the replies this response includes nested under it."""
+
+    id: int
+    parent_id: int | None
+    depth: int
+    html: str = Field(description="Sanitized HTML: the only field to insert as markup.")
+    author: AuthorOut
+    created_at: str = Field(json_schema_extra={"format": "date-time"})
+    edited_at: str | None = Field(json_schema_extra={"format": "date-time"})
+    status: Literal["approved", "pending"]
+    votes: Votes
+    reply_count: int = Field(description="Visible direct replies.")
+    in_reply_to: InReplyTo | None
+    replies: list[CommentOut]
+    replies_total: int | None = Field(
+        description="Root comments: visible replies in the whole subtree."
+    )
+    replies_cursor: str | None = Field(
+        description="Root comments: where to continue with GET /comments/{id}/replies."
+    )
+
+
+class ThreadOut(BaseModel):
+    """What the widget needs to know about a discussion."""
+
+    key: str
+    url: str | None
+    title: str | None
+    closed: bool
+    comment_count: int
+    moderation: Literal["post", "pre"]
+
+
+class PageOut(BaseModel):
+    """One page of a thread."""
+
+    site: str
+    thread: ThreadOut
+    sort: Sort
+    comments: list[CommentOut]
+    next_cursor: str | None
+
+
+class RepliesOut(BaseModel):
+    """More replies under a root comment, flat, in posting order."""
+
+    comments: list[CommentOut]
+    next_cursor: str | None
+
+
+class PostedOut(BaseModel):
+    """A stored comment; ``held`` when it waits for a moderator, and why."""
+
+    comment: CommentOut
+    edit_token: str = Field(description="Lets this browser edit or delete the comment.")
+    held: bool
+    reason: str | None
+
+
+class CountsOut(BaseModel):
+    """Visible comments per thread key."""
+
+    counts: dict[str, int]
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str = Field(description="A message fit to show to a reader.")
+    code: str = Field(description="A stable machine-readable reason.")
+    errors: dict[str, str] | None = Field(default=None, description="Messages per field.")
+    retry_after: int | None = Field(default=None, description="Seconds to wait (429).")

@@ -1,0 +1,81 @@
+"""Turn domain results into the JSON shapes declared in ``schemas.py``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from comments.models import Author, Comment, Site, Thread
+from comments.threads import Node, Page, Replies
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """Return an RFC 3339 UTC timestamp (stored times are naive UTC)."""
+    return None if value is None else value.isoformat(timespec="seconds") + "Z"
+
+
+def author(value: Author) -> dict[str, Any]:
+    """Return an author as readers see them: never their email."""
+    return {
+        "name": value.name,
+        "avatar": value.avatar_url,
+        "hash": value.avatar_seed,
+        "website": value.website,
+        "badges": list(value.badges or ()),
+    }
+
+
+def comment(node: Node, *, is_root: bool | None = None) -> dict[str, Any]:
+    """Return one comment with the replies placed under it."""
+    c: Comment = node.comment
+    root = c.root_id is None if is_root is None else is_root
+    return {
+        "id": c.id,
+        "parent_id": c.parent_id,
+        "depth": c.depth,
+        "html": c.html,
+        "author": author(c.author),
+        "created_at": timestamp(c.created_at),
+        "edited_at": timestamp(c.edited_at),
+        "status": c.status,
+        "votes": {"up": c.votes_up, "down": c.votes_down, "score": c.score},
+        "reply_count": c.reply_count,
+        "in_reply_to": (
+            {"id": node.in_reply_to[0], "name": node.in_reply_to[1]} if node.in_reply_to else None
+        ),
+        # Replies hang at most a page's worth of replies deep, so this recursion is bounded.
+        "replies": [comment(child, is_root=False) for child in node.replies],
+        "replies_total": c.descendant_count if root else None,
+        "replies_cursor": node.replies_cursor if root else None,
+    }
+
+
+def thread(site: Site, value: Thread | None, key: str) -> dict[str, Any]:
+    """Return what the widget needs to know about a discussion."""
+    return {
+        "key": key,
+        "url": value.url if value else None,
+        "title": value.title if value else None,
+        "closed": bool(value and value.closed),
+        "comment_count": value.comment_count if value else 0,
+        "moderation": site.moderation,
+    }
+
+
+def page(value: Page) -> dict[str, Any]:
+    """Return one page of a thread."""
+    return {
+        "site": value.site.slug,
+        "thread": thread(value.site, value.thread, value.thread_key),
+        "sort": value.sort,
+        "comments": [comment(node, is_root=True) for node in value.roots],
+        "next_cursor": value.next_cursor,
+    }
+
+
+def replies(value: Replies) -> dict[str, Any]:
+    """Return a run of replies."""
+    return {
+        "comments": [comment(node, is_root=False) for node in value.nodes],
+        "next_cursor": value.next_cursor,
+    }

@@ -1,0 +1,204 @@
+"""Routes of the public API."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import Response, current_app, g, jsonify, request
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
+
+from comments import errors, identity, limits, posting, threads
+from comments.api import bp, problems, serialize
+from comments.api.schemas import (
+    CommentIn,
+    CountsOut,
+    CountsQuery,
+    ListQuery,
+    PageOut,
+    PostedOut,
+    RepliesOut,
+    RepliesQuery,
+)
+from comments.api.spec import document, operation
+from comments.extensions import limiter
+from comments.threads import Node
+
+M = TypeVar("M", bound=BaseModel)
+
+read_limit = limiter.limit(limits.read_limit, exempt_when=limits.is_preflight)
+
+
+class _Invalid(Exception):
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+def _parse(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _Invalid(problems.from_validation(exc)) from exc
+
+
+def _query(model: type[M]) -> M:
+    args: dict[str, Any] = request.args.to_dict(flat=True)
+    for name, info in model.model_fields.items():
+        if getattr(info.annotation, "__origin__", None) is list or "list[" in str(info.annotation):
+            args[name] = request.args.getlist(name)
+    return _parse(model, args)
+
+
+def _json_body() -> Any:
+    if request.mimetype != "application/json":
+        raise errors.CommentsError(
+            "Send the comment as JSON (Content-Type: application/json).",
+            code="unsupported_media_type",
+        )
+    payload = request.get_json(silent=True, cache=True)
+    if payload is None:
+        raise errors.CommentsError("The request body is not valid JSON.", code="bad_json")
+    if not isinstance(payload, dict):
+        raise errors.CommentsError("The request body must be a JSON object.", code="bad_json")
+    return payload
+
+
+@bp.errorhandler(_Invalid)
+def _invalid(exc: _Invalid) -> Response:
+    return exc.response
+
+
+@bp.errorhandler(errors.CommentsError)
+def _domain_error(exc: errors.CommentsError) -> Response:
+    if exc.code == "unsupported_media_type":
+        return problems.problem(415, exc.detail, code=exc.code)
+    return problems.from_domain(exc)
+
+
+@bp.app_errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response | HTTPException:
+    if problems.is_api_request():
+        return problems.from_http(exc)
+    return exc
+
+
+@bp.get("/comments")
+@read_limit
+@operation(
+    "GET",
+    "/comments",
+    summary="Read one page of a thread",
+    description="Root comments with the first of their replies nested under them.",
+    query=ListQuery,
+    responses={200: ("A page (empty when nobody has commented yet).", PageOut)},
+)
+def list_comments() -> Response:
+    """Return one page of a thread."""
+    q = _query(ListQuery)
+    page = threads.get_page(
+        q.site,
+        q.thread,
+        sort=q.sort,
+        cursor=q.cursor,
+        limit=q.limit,
+        around=q.around,
+        replies_per_root=current_app.config["REPLIES_PER_ROOT"],
+    )
+    g.cors_site = page.site
+    return jsonify(serialize.page(page))
+
+
+@bp.get("/comments/<int:comment_id>/replies")
+@read_limit
+@operation(
+    "GET",
+    "/comments/{comment_id}/replies",
+    summary="Read more replies under a root comment",
+    query=RepliesQuery,
+    path_params={"comment_id": {"type": "integer", "minimum": 1}},
+    responses={200: ("Replies, flat, in posting order.", RepliesOut)},
+)
+def list_replies(comment_id: int) -> Response:
+    """Return the next replies under a root comment."""
+    q = _query(RepliesQuery)
+    result = threads.get_replies(comment_id, cursor=q.cursor, limit=q.limit)
+    return jsonify(serialize.replies(result))
+
+
+@bp.post("/comments")
+@limiter.limit(
+    limits.post_limit,
+    exempt_when=limits.is_preflight,
+    deduct_when=limits.counts_after_success,
+)
+@limiter.limit(
+    limits.post_thread_limit,
+    key_func=limits.client_thread_key,
+    exempt_when=limits.is_preflight,
+    deduct_when=limits.counts_after_success,
+)
+@read_limit
+@operation(
+    "POST",
+    "/comments",
+    summary="Post a comment or a reply",
+    body=CommentIn,
+    responses={
+        201: ("Posted and visible.", PostedOut),
+        202: ("Posted and held for a moderator; `reason` says why.", PostedOut),
+        403: ("The thread is closed, or the page's origin is not the site's.", None),
+        409: ("The same comment was already posted here.", None),
+        413: ("The request is too large.", None),
+        415: ("The body is not JSON.", None),
+    },
+)
+def post_comment() -> tuple[Response, int]:
+    """Store a new comment or reply."""
+    data = _parse(CommentIn, _json_body())
+    new = posting.NewComment(
+        site=data.site,
+        thread=data.thread,
+        body=data.body,
+        name=data.author.name,
+        email=data.author.email,
+        website=data.author.website,
+        url=data.url,
+        title=data.title,
+        parent_id=data.parent_id,
+        honeypot=data.hp,
+        remote_addr=request.remote_addr,
+        origin=request.headers.get("Origin"),
+    )
+    config = current_app.config
+    policy = posting.Policy(secret=config["SECRET_KEY"], max_links=config["SPAM_MAX_LINKS"])
+    posted = posting.create_comment(new, policy)
+    comment = posted.comment
+    body = {
+        "comment": serialize.comment(Node(comment, posted.in_reply_to)),
+        "edit_token": identity.issue_edit_token(config["SECRET_KEY"], comment.id),
+        "held": posted.held,
+        "reason": " ".join(posted.reasons) or None,
+    }
+    return jsonify(body), 202 if posted.held else 201
+
+
+@bp.get("/counts")
+@read_limit
+@operation(
+    "GET",
+    "/counts",
+    summary="Count visible comments of many threads",
+    description="For section pages: up to 100 `thread` parameters in one request.",
+    query=CountsQuery,
+    responses={200: ("Counts by thread key; 0 for threads nobody commented on.", CountsOut)},
+)
+def counts() -> Response:
+    """Return visible comment counts for many threads."""
+    q = _query(CountsQuery)
+    return jsonify({"counts": threads.counts(q.site, q.thread)})
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """Return the OpenAPI document of this API."""
+    return jsonify(document(request.host_url.rstrip("/") + "/api/v1"))

@@ -1,0 +1,209 @@
+"""The ``comments`` command: serve, manage sites and threads, maintain stored HTML."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade as migrate_upgrade
+from sqlalchemy import select
+
+from comments import errors, markup, posting, sites, threads
+from comments.extensions import db
+from comments.models import Comment
+from comments.pages import DEMO_SITE
+
+
+def init_app(app: Flask) -> None:
+    """Attach the commands to the app's CLI (``flask`` and ``comments`` alike)."""
+    for command in (serve, site, thread, rerender):
+        app.cli.add_command(command)
+
+
+def _fail(exc: errors.CommentsError) -> click.ClickException:
+    detail = exc.detail
+    if exc.errors:
+        detail += " (" + ", ".join(f"{k}: {v}" for k, v in exc.errors.items()) + ")"
+    return click.ClickException(detail)
+
+
+def upgrade_database() -> None:
+    """Apply every migration the database has not seen yet."""
+    migrate_upgrade()
+
+
+DEMO_COMMENTS = [
+    ("Sam Okafor", "Finally! The freight yard has been an eyesore for **years**."),
+    ("Ada Brooks", "We need *homes*, not lawns. See the housing report: https://example.org/report"),
+    ("Jun Park", "Keeping the cranes is a lovely touch.\n\n> two of the old loading cranes\n\nYes!"),
+]
+
+
+def ensure_demo(origins: Sequence[str]) -> None:
+    """Create the demo site, and a few comments on its article the first time."""
+    site = sites.ensure_site(DEMO_SITE, name="The Daily Demo", origins=origins)
+    if threads.find_thread(site, "demo-article") is not None:
+        return
+    policy = posting.Policy(secret=current_app.config["SECRET_KEY"], max_links=3)
+    url = origins[0] + "/"
+    first = None
+    for name, body in DEMO_COMMENTS:
+        posted = posting.create_comment(
+            posting.NewComment(
+                site=DEMO_SITE,
+                thread="demo-article",
+                url=url,
+                title="City council approves new riverside park",
+                body=body,
+                name=name,
+                parent_id=first.id if first else None,
+            ),
+            policy,
+        )
+        first = first or posted.comment
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    """Migrate the database, make sure the demo site exists, and serve."""
+    from werkzeug.serving import run_simple
+
+    upgrade_database()
+    names = {host, "127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {host}
+    ensure_demo(sorted(f"http://{name}:{port}" for name in names))
+    click.echo(f"comments: demo article at http://{host}:{port}/ (site 'demo')")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@click.group()
+def site() -> None:
+    """Register and change sites."""
+
+
+@site.command("add")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--origin", "origins", multiple=True, required=True, help="Repeat for each.")
+@click.option("--moderation", type=click.Choice(["post", "pre"]), default="post")
+@with_appcontext
+def site_add(slug: str, name: str, origins: tuple[str, ...], moderation: str) -> None:
+    """Register a site and the origins its pages are served from."""
+    try:
+        created = sites.create_site(slug, name=name, origins=origins, moderation=moderation)
+    except errors.CommentsError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"added site {created.slug}: {', '.join(created.origins)}")
+
+
+@site.command("update")
+@click.argument("slug")
+@click.option("--name")
+@click.option("--origin", "origins", multiple=True, help="Replaces the list; repeat for each.")
+@click.option("--moderation", type=click.Choice(["post", "pre"]))
+@click.option("--sso-secret")
+@with_appcontext
+def site_update(
+    slug: str,
+    name: str | None,
+    origins: tuple[str, ...],
+    moderation: str | None,
+    sso_secret: str | None,
+) -> None:
+    """Change a site's name, origins, moderation mode or SSO secret."""
+    try:
+        changed = sites.update_site(
+            slug,
+            name=name,
+            origins=origins or None,
+            moderation=moderation,
+            sso_secret=sso_secret,
+        )
+    except errors.CommentsError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"updated site {changed.slug}")
+
+
+@site.command("list")
+@with_appcontext
+def site_list() -> None:
+    """List the sites with their moderation mode and origins."""
+    for each in sites.list_sites():
+        click.echo(f"{each.slug}\t{each.moderation}\t{each.name}\t{' '.join(each.origins)}")
+
+
+@click.group()
+def thread() -> None:
+    """Close and reopen discussions."""
+
+
+@thread.command("close")
+@click.argument("slug")
+@click.argument("key")
+@with_appcontext
+def thread_close(slug: str, key: str) -> None:
+    """Close a discussion: comments stay visible, nobody can post."""
+    try:
+        threads.set_closed(slug, key, True)
+    except errors.CommentsError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"closed {slug}/{key}")
+
+
+@thread.command("open")
+@click.argument("slug")
+@click.argument("key")
+@with_appcontext
+def thread_open(slug: str, key: str) -> None:
+    """Reopen a closed discussion."""
+    try:
+        threads.set_closed(slug, key, False)
+    except errors.CommentsError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"opened {slug}/{key}")
+
+
+@click.command()
+@click.option("--batch", default=500, show_default=True, help="Comments per transaction.")
+@with_appcontext
+def rerender(batch: int) -> None:
+    """Rebuild every comment's stored HTML from its Markdown (after a policy change)."""
+    last = changed = seen = 0
+    while True:
+        rows = list(
+            db.session.scalars(
+                select(Comment).where(Comment.id > last).order_by(Comment.id).limit(batch)
+            )
+        )
+        if not rows:
+            break
+        for comment in rows:
+            seen += 1
+            try:
+                html = markup.render(comment.body)
+            except errors.MarkupRefused as exc:
+                click.echo(f"comment {comment.id}: kept its old HTML ({exc.detail})", err=True)
+                continue
+            if html != comment.html or comment.markup_version != markup.POLICY_VERSION:
+                comment.html = html
+                comment.markup_version = markup.POLICY_VERSION
+                changed += 1
+        last = rows[-1].id
+        db.session.commit()
+    click.echo(f"rerendered {seen} comments, {changed} changed")
+
+
+def _create_app() -> Flask:
+    from comments import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Run and manage the comments service."""

@@ -1,0 +1,86 @@
+"""Configuration: defaults in code, then the instance file, then ``COMMENTS_*``.
+
+Every setting can be overridden from ``<instance>/config.py`` or from an
+environment variable ``COMMENTS_<NAME>`` whose value is parsed as JSON when it
+can be (``COMMENTS_RATELIMIT_ENABLED=false``, ``COMMENTS_TRUSTED_PROXIES=1``).
+Nothing is read at import time: :func:`load` runs inside ``create_app``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    # Storage. ``None`` means a SQLite file in the instance folder.
+    "DATABASE_URL": None,
+    # Signing key for edit tokens and the admin session. ``None`` means one is
+    # generated once and kept in ``<instance>/secret_key``.
+    "SECRET_KEY": None,
+    # How many proxies in front of the service may set X-Forwarded-For.
+    "TRUSTED_PROXIES": 0,
+    # Rate limits (Flask-Limiter syntax, several separated by ';').
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STRATEGY": "fixed-window",
+    "RATELIMIT_KEY_PREFIX": "comments",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_POST": "5 per minute;50 per day",
+    "RATELIMIT_POST_THREAD": "3 per minute;20 per day",
+    "RATELIMIT_READ": "600 per minute",
+    # Requests larger than this are refused (413) before their body is read.
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    # Reading.
+    "PAGE_SIZE": 20,
+    "MAX_PAGE_SIZE": 100,
+    "REPLIES_PER_ROOT": 3,
+    "MAX_COUNTS_THREADS": 100,
+    # Posting.
+    "EDIT_WINDOW": 15 * 60,
+    "SPAM_MAX_LINKS": 3,
+    "MAX_BODY_LENGTH": 10_000,
+}
+
+
+def load(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` from the defaults, the instance file and the environment."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("COMMENTS")
+    else:
+        app.config.from_mapping(test_config)
+
+    instance = Path(app.instance_path)
+    if app.config.get("SQLALCHEMY_DATABASE_URI") is None:
+        url = app.config["DATABASE_URL"] or f"sqlite:///{instance / 'comments.db'}"
+        app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(url)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
+
+
+def _normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for ``postgresql://`` URLs, the way operators usually write them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _instance_secret(instance: Path) -> str:
+    """Return the instance folder's signing key, creating it on first use."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -1,0 +1,31 @@
+"""Flask extensions, created unbound here and bound to the app in ``create_app``."""
+
+from __future__ import annotations
+
+from flask_limiter import Limiter
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from comments import limits
+
+
+class Base(DeclarativeBase):
+    # Named constraints, so Alembic can alter them on SQLite (batch mode) and PostgreSQL.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+# Sessions live for one request; keeping loaded values after commit saves a
+# reload of every object a view serializes after writing.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+migrate = Migrate()
+limiter = Limiter(key_func=limits.client_address, default_limits=[])

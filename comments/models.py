@@ -1,0 +1,145 @@
+"""Tables. The schema changes only through migrations in ``migrations/``."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from comments.extensions import db
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC, without tzinfo (how every timestamp is stored)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Status(enum.StrEnum):
+    """Where a comment stands; only ``approved`` comments are shown and counted."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SPAM = "spam"
+    DELETED = "deleted"
+
+
+class Moderation(enum.StrEnum):
+    """A site's policy: show comments at once (``post``) or after review (``pre``)."""
+
+    POST = "post"
+    PRE = "pre"
+
+
+class Site(db.Model):  # type: ignore[name-defined,misc]
+    """One publisher property; many sites share one deployment."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    moderation: Mapped[str] = mapped_column(String(16), default=Moderation.POST.value)
+    sso_secret: Mapped[str | None] = mapped_column(String(200))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Thread(db.Model):  # type: ignore[name-defined,misc]
+    """One article's discussion, named by the publisher's key for the article."""
+
+    __tablename__ = "threads"
+    __table_args__ = (UniqueConstraint("site_id", "key", name="uq_threads_site_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(500))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    title: Mapped[str | None] = mapped_column(String(300))
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Visible (approved) comments; kept in step with every change of status.
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    site: Mapped[Site] = relationship(lazy="joined")
+
+
+class Author(db.Model):  # type: ignore[name-defined,misc]
+    """Who wrote a comment: a guest, a signed-in (SSO) user, or an imported name."""
+
+    __tablename__ = "authors"
+    __table_args__ = (
+        UniqueConstraint("site_id", "kind", "identity", name="uq_authors_site_kind_identity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    # What makes this author the same author next time: a digest of name and
+    # email for guests, the publisher's user id for SSO users.
+    identity: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str | None] = mapped_column(String(254))
+    website: Mapped[str | None] = mapped_column(String(500))
+    avatar_url: Mapped[str | None] = mapped_column(String(500))
+    # Seed for the avatar the widget draws; see identity.avatar_hash.
+    avatar_seed: Mapped[str] = mapped_column(String(16), default="")
+    badges: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Comment(db.Model):  # type: ignore[name-defined,misc]
+    """One comment: its Markdown source and the sanitized HTML rendered from it."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        # A thread's page of root comments, newest/oldest: equality columns first.
+        Index("ix_comments_listing", "thread_id", "status", "depth", "created_at", "id"),
+        Index("ix_comments_top", "thread_id", "status", "depth", "score", "id"),
+        # The replies under one root comment, in posting order.
+        Index("ix_comments_root", "root_id", "status", "id"),
+        Index("ix_comments_author_thread", "author_id", "thread_id"),
+        Index("ix_comments_parent", "parent_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    # The top-level comment this one hangs under (None for a root), and how deep.
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    markup_version: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default=Status.APPROVED.value)
+    # Why a rule held the comment, in words a reader and a moderator can take.
+    hold_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    votes_up: Mapped[int] = mapped_column(Integer, default=0)
+    votes_down: Mapped[int] = mapped_column(Integer, default=0)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    flag_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Visible direct replies, and (on roots) visible replies in the whole subtree.
+    reply_count: Mapped[int] = mapped_column(Integer, default=0)
+    descendant_count: Mapped[int] = mapped_column(Integer, default=0)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    remote_addr: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    author: Mapped[Author] = relationship(lazy="joined", innerjoin=True)
+    thread: Mapped[Thread] = relationship()

@@ -1,0 +1,193 @@
+"""The write path: allowlisted fields -> checks -> guards -> save -> render once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from comments import errors, identity, markup, sites, spam
+from comments.database import begin_write
+from comments.extensions import db
+from comments.models import Comment, Site, Status, Thread
+
+
+@dataclass(frozen=True)
+class NewComment:
+    """What a reader submits, already checked for shape by the API layer."""
+
+    site: str
+    thread: str
+    body: str
+    name: str
+    url: str | None = None
+    title: str | None = None
+    parent_id: int | None = None
+    email: str | None = None
+    website: str | None = None
+    honeypot: str | None = None
+    remote_addr: str | None = None
+    # The Origin header of a browser's request; None for server-to-server calls.
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The settings the write path obeys, taken from config by the caller."""
+
+    secret: str
+    max_links: int = 3
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A stored comment and, when it is held, why."""
+
+    comment: Comment
+    reasons: list[str]
+    in_reply_to: tuple[int, str] | None = None
+
+    @property
+    def held(self) -> bool:
+        """Tell whether the comment waits for a moderator."""
+        return self.comment.status != Status.APPROVED.value
+
+
+def create_comment(new: NewComment, policy: Policy) -> Posted:
+    """Store a new comment or reply, or raise without changing anything."""
+    begin_write()
+    try:
+        site = sites.get_site(new.site)
+        if new.origin is not None and not sites.allows_origin(site, new.origin):
+            raise errors.Forbidden(
+                "This page is not allowed to post to this site.", code="origin_refused"
+            )
+        spam.check_honeypot(new.honeypot)
+        thread = _thread_for(site, new)
+        parent = _parent_for(thread, new.parent_id)
+        in_reply_to = (parent.id, parent.author.name) if parent else None
+        html = _render(new.body)
+        author = identity.find_or_create_guest(
+            site.id, new.name, new.email, new.website, secret=policy.secret
+        )
+        if author.id is not None and _is_duplicate(thread.id, author.id, new.body):
+            raise errors.Conflict(
+                "You have already posted this comment here.", code="duplicate"
+            )
+        reasons = spam.hold_reasons(
+            html=html, moderation=site.moderation, max_links=policy.max_links
+        )
+        comment = Comment(
+            thread_id=thread.id,
+            parent_id=parent.id if parent else None,
+            root_id=(parent.root_id or parent.id) if parent else None,
+            depth=parent.depth + 1 if parent else 0,
+            author=author,
+            body=new.body,
+            html=html,
+            markup_version=markup.POLICY_VERSION,
+            status=(Status.PENDING if reasons else Status.APPROVED).value,
+            hold_reasons=reasons,
+            remote_addr=new.remote_addr,
+        )
+        db.session.add(comment)
+        db.session.flush()
+        if not reasons:
+            count_visible(comment, +1)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return Posted(comment=comment, reasons=reasons, in_reply_to=in_reply_to)
+
+
+def count_visible(comment: Comment, delta: int) -> None:
+    """Move the visible-comment counters when ``comment`` appears (+1) or goes (-1).
+
+    Counters are changed with ``x = x + delta`` in SQL so that concurrent
+    writers on PostgreSQL never lose an update.
+    """
+    db.session.execute(
+        update(Thread)
+        .where(Thread.id == comment.thread_id)
+        .values(comment_count=Thread.comment_count + delta)
+    )
+    if comment.parent_id is not None:
+        db.session.execute(
+            update(Comment)
+            .where(Comment.id == comment.parent_id)
+            .values(reply_count=Comment.reply_count + delta)
+        )
+    if comment.root_id is not None:
+        db.session.execute(
+            update(Comment)
+            .where(Comment.id == comment.root_id)
+            .values(descendant_count=Comment.descendant_count + delta)
+        )
+
+
+def _thread_for(site: Site, new: NewComment) -> Thread:
+    """Return the comment's thread, creating it on the first comment."""
+    if new.url is not None and not sites.allows_origin(site, sites.origin_of(new.url)):
+        raise errors.ValidationFailed(
+            "The page address is not on this site.",
+            errors={"url": "must be an address on one of the site's origins"},
+        )
+    query = select(Thread).where(Thread.site_id == site.id, Thread.key == new.thread)
+    thread = db.session.scalar(query)
+    if thread is None:
+        if new.url is None:
+            raise errors.ValidationFailed(
+                "The page address is missing.",
+                errors={"url": "is required for the first comment on a page"},
+            )
+        thread = Thread(
+            site_id=site.id, key=new.thread, url=new.url, title=new.title, comment_count=0
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(thread)
+        except IntegrityError:
+            thread = db.session.scalars(query).one()
+    if thread.closed:
+        raise errors.Forbidden("This discussion is closed.", code="thread_closed")
+    if new.title and not thread.title:
+        thread.title = new.title
+    return thread
+
+
+def _parent_for(thread: Thread, parent_id: int | None) -> Comment | None:
+    """Return the comment replied to; it must be visible and in the same thread."""
+    if parent_id is None:
+        return None
+    parent = db.session.get(Comment, parent_id)
+    if parent is None or parent.thread_id != thread.id or parent.status != Status.APPROVED:
+        raise errors.ValidationFailed(
+            "The comment you are replying to is not available.",
+            errors={"parent_id": "no such comment in this discussion"},
+        )
+    return parent
+
+
+def _render(body: str) -> str:
+    try:
+        html = markup.render(body)
+    except errors.MarkupRefused as exc:
+        raise errors.ValidationFailed(exc.detail, errors={"body": exc.detail}) from exc
+    if not markup.plain_text(html).strip():
+        raise errors.ValidationFailed(
+            "Your comment is empty once formatting is removed.",
+            errors={"body": "has no visible text"},
+        )
+    return html
+
+
+def _is_duplicate(thread_id: int, author_id: int, body: str) -> bool:
+    query = select(Comment.id).where(
+        Comment.thread_id == thread_id,
+        Comment.author_id == author_id,
+        Comment.body == body,
+        Comment.status.in_([Status.APPROVED.value, Status.PENDING.value]),
+    )
+    return db.session.scalar(query.limit(1)) is not None

@@ -1,0 +1,144 @@
+"""Sites: the publisher properties one deployment serves, and their origins."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from comments import errors
+from comments.extensions import db
+from comments.models import Moderation, Site
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalise_origin(value: str) -> str:
+    """Return ``scheme://host[:port]`` for a URL or origin, or raise ValidationFailed."""
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise errors.ValidationFailed(f"{value!r} is not a valid origin") from exc
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if scheme not in _DEFAULT_PORTS or not host:
+        raise errors.ValidationFailed(f"{value!r} is not an http(s) origin")
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None or port == _DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def origin_of(url: str) -> str | None:
+    """Return the origin of ``url``, or None when it is not an http(s) URL."""
+    try:
+        return normalise_origin(url)
+    except errors.ValidationFailed:
+        return None
+
+
+def allows_origin(site: Site, origin: str | None) -> bool:
+    """Tell whether ``origin`` (as a browser sends it) is one of the site's origins."""
+    if not origin:
+        return False
+    normalised = origin_of(origin)
+    return normalised is not None and normalised in site.origins
+
+
+def _check_moderation(value: str) -> str:
+    if value not in {m.value for m in Moderation}:
+        raise errors.ValidationFailed(
+            "moderation must be 'post' or 'pre'", errors={"moderation": "must be post or pre"}
+        )
+    return value
+
+
+def _origins(values: Iterable[str]) -> list[str]:
+    return sorted({normalise_origin(v) for v in values})
+
+
+def find_site(slug: str) -> Site | None:
+    """Return the site called ``slug``, or None."""
+    return db.session.scalar(select(Site).where(Site.slug == slug))
+
+
+def get_site(slug: str) -> Site:
+    """Return the site called ``slug`` or raise NotFound."""
+    site = find_site(slug)
+    if site is None:
+        raise errors.NotFound(f"There is no site called {slug!r}.")
+    return site
+
+
+def create_site(
+    slug: str, *, name: str, origins: Iterable[str], moderation: str = Moderation.POST.value
+) -> Site:
+    """Register a new site."""
+    if not SLUG_PATTERN.match(slug):
+        raise errors.ValidationFailed(
+            "A slug is 1-64 lowercase letters, digits, '-' or '_'.", errors={"slug": "invalid"}
+        )
+    if db.session.scalar(select(Site.id).where(Site.slug == slug)) is not None:
+        raise errors.Conflict(f"A site called {slug!r} exists already.")
+    site = Site(
+        slug=slug,
+        name=name.strip() or slug,
+        origins=_origins(origins),
+        moderation=_check_moderation(moderation),
+        settings={},
+    )
+    db.session.add(site)
+    db.session.commit()
+    return site
+
+
+def update_site(
+    slug: str,
+    *,
+    name: str | None = None,
+    origins: Iterable[str] | None = None,
+    moderation: str | None = None,
+    sso_secret: str | None = None,
+) -> Site:
+    """Change a site's settings; arguments left as None stay as they are."""
+    site = get_site(slug)
+    if name is not None:
+        site.name = name.strip() or site.name
+    if origins is not None:
+        site.origins = _origins(origins)
+    if moderation is not None:
+        site.moderation = _check_moderation(moderation)
+    if sso_secret is not None:
+        site.sso_secret = sso_secret or None
+    db.session.commit()
+    return site
+
+
+def list_sites() -> list[Site]:
+    """Return every site, by slug."""
+    return list(db.session.scalars(select(Site).order_by(Site.slug)))
+
+
+def any_site_allows(origin: str | None) -> bool:
+    """Tell whether any site lists ``origin``; used for preflights that name no site."""
+    normalised = origin_of(origin) if origin else None
+    if normalised is None:
+        return False
+    return any(normalised in origins for origins in db.session.scalars(select(Site.origins)))
+
+
+def ensure_site(slug: str, *, name: str, origins: Iterable[str]) -> Site:
+    """Return the site called ``slug``, creating it, or adding missing origins to it."""
+    site = db.session.scalar(select(Site).where(Site.slug == slug))
+    if site is None:
+        return create_site(slug, name=name, origins=origins)
+    wanted = _origins([*site.origins, *origins])
+    if wanted != site.origins:
+        site.origins = wanted
+        db.session.commit()
+    return site

@@ -1,0 +1,338 @@
+"""The read path: pages of a thread, replies under a comment, counts for many threads.
+
+Every response is bounded whatever a thread's size: a page holds at most
+``limit`` root comments, each with at most ``replies_per_root`` of its replies;
+the rest is reached with opaque keyset cursors, so no query uses OFFSET and
+deep pages cost what the first one does. Nothing here recurses: a chain of
+thousands of replies is walked by ``root_id`` and posting order.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, select, tuple_, union_all
+from sqlalchemy.orm import aliased
+
+from comments import errors, sites
+from comments.extensions import db
+from comments.models import Author, Comment, Site, Status, Thread
+
+SORTS = ("newest", "oldest", "top")
+
+
+@dataclass
+class Node:
+    """A comment placed in a page, with the replies placed under it."""
+
+    comment: Comment
+    in_reply_to: tuple[int, str] | None = None
+    replies: list[Node] = field(default_factory=list)
+    replies_cursor: str | None = None
+
+
+@dataclass
+class Page:
+    """One page of a thread's root comments."""
+
+    site: Site
+    thread: Thread | None
+    thread_key: str
+    sort: str
+    roots: list[Node]
+    next_cursor: str | None
+
+
+@dataclass
+class Replies:
+    """A run of replies under one root comment, flat and in posting order."""
+
+    nodes: list[Node]
+    next_cursor: str | None
+
+
+def bad_cursor() -> errors.CommentsError:
+    """Return the error for a cursor this service did not hand out."""
+    return errors.CommentsError(
+        "The page cursor is not valid.", errors={"cursor": "is not a cursor from this service"}
+    )
+
+
+def _encode(values: list[Any]) -> str:
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (binascii.Error, ValueError) as exc:
+        raise bad_cursor() from exc
+    if not isinstance(values, list):
+        raise bad_cursor()
+    return values
+
+
+def _sort_key(comment: Comment, sort: str) -> list[Any]:
+    if sort == "top":
+        return [sort, comment.score, comment.id]
+    return [sort, comment.created_at.isoformat(), comment.id]
+
+
+def _key_values(cursor: str, sort: str) -> tuple[Any, int]:
+    values = _decode(cursor)
+    if len(values) != 3 or values[0] != sort or type(values[2]) is not int:
+        raise bad_cursor()
+    if sort == "top":
+        if type(values[1]) is not int:
+            raise bad_cursor()
+        return values[1], values[2]
+    try:
+        return datetime.fromisoformat(values[1]), values[2]
+    except (TypeError, ValueError) as exc:
+        raise bad_cursor() from exc
+
+
+def _order_columns(sort: str) -> tuple[Any, Any]:
+    first = Comment.score if sort == "top" else Comment.created_at
+    return first, Comment.id
+
+
+def _after(sort: str, key: tuple[Any, int], inclusive: bool = False) -> ColumnElement[bool]:
+    """Return the condition for roots that come after ``key`` in ``sort`` order."""
+    columns = tuple_(*_order_columns(sort))
+    bound = tuple_(*key)
+    if sort == "oldest":
+        return columns >= bound if inclusive else columns > bound
+    return columns <= bound if inclusive else columns < bound
+
+
+def _roots_query(thread_id: int, sort: str) -> Select[tuple[Comment]]:
+    first, second = _order_columns(sort)
+    order = (first.asc(), second.asc()) if sort == "oldest" else (first.desc(), second.desc())
+    return (
+        select(Comment)
+        .where(
+            Comment.thread_id == thread_id,
+            Comment.status == Status.APPROVED.value,
+            Comment.depth == 0,
+        )
+        .order_by(*order)
+    )
+
+
+def find_thread(site: Site, key: str) -> Thread | None:
+    """Return the thread with ``key`` on ``site``, or None when nobody has commented yet."""
+    return db.session.scalar(select(Thread).where(Thread.site_id == site.id, Thread.key == key))
+
+
+def get_page(
+    site_slug: str,
+    thread_key: str,
+    *,
+    sort: str = "newest",
+    cursor: str | None = None,
+    limit: int = 20,
+    around: int | None = None,
+    replies_per_root: int = 3,
+) -> Page:
+    """Return one page of a thread: root comments with the first of their replies."""
+    if sort not in SORTS:
+        raise errors.CommentsError(
+            "Unknown sort order.", errors={"sort": "must be one of newest, oldest, top"}
+        )
+    site = sites.get_site(site_slug)
+    thread = find_thread(site, thread_key)
+    if thread is None:
+        if around is not None:
+            raise errors.NotFound("That comment is not in this discussion.")
+        return Page(site, None, thread_key, sort, [], None)
+
+    query = _roots_query(thread.id, sort)
+    target: Comment | None = None
+    if around is not None:
+        target = _visible_comment(around, thread.id)
+        root = target if target.root_id is None else db.session.get(Comment, target.root_id)
+        if root is None or root.status != Status.APPROVED.value:
+            raise errors.NotFound("That comment is not in this discussion.")
+        query = query.where(_after(sort, _key_tuple(root, sort), inclusive=True))
+    elif cursor is not None:
+        query = query.where(_after(sort, _key_values(cursor, sort)))
+
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    more = len(rows) > limit
+    roots = rows[:limit]
+    nodes = _attach_replies(roots, replies_per_root, target)
+    next_cursor = _encode(_sort_key(roots[-1], sort)) if more and roots else None
+    return Page(site, thread, thread_key, sort, nodes, next_cursor)
+
+
+def _key_tuple(comment: Comment, sort: str) -> tuple[Any, int]:
+    if sort == "top":
+        return comment.score, comment.id
+    return comment.created_at, comment.id
+
+
+def _visible_comment(comment_id: int, thread_id: int | None = None) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if (
+        comment is None
+        or comment.status != Status.APPROVED.value
+        or (thread_id is not None and comment.thread_id != thread_id)
+    ):
+        raise errors.NotFound("That comment is not in this discussion.")
+    return comment
+
+
+def _replies_query(root_id: int) -> Select[tuple[int]]:
+    return (
+        select(Comment.id)
+        .where(Comment.root_id == root_id, Comment.status == Status.APPROVED.value)
+        .order_by(Comment.id)
+    )
+
+
+def _attach_replies(roots: Sequence[Comment], per_root: int, target: Comment | None) -> list[Node]:
+    """Fetch the first replies of every root in one query and nest them."""
+    nodes = [Node(root) for root in roots]
+    wanted = [root for root in roots if root.descendant_count > 0]
+    if not wanted or per_root <= 0:
+        return nodes
+
+    parts = []
+    for root in wanted:
+        part = _replies_query(root.id)
+        if target is not None and target.root_id == root.id:
+            # A permalink to a reply: start this root's replies at the reply itself.
+            part = part.where(Comment.id >= _first_shown(root.id, per_root, target.id))
+        parts.append(part.limit(per_root).subquery().select())
+    ids = union_all(*parts) if len(parts) > 1 else parts[0]
+    replies = list(
+        db.session.scalars(select(Comment).where(Comment.id.in_(ids)).order_by(Comment.id))
+    )
+    by_root: dict[int, list[Comment]] = {}
+    for reply in replies:
+        by_root.setdefault(reply.root_id or 0, []).append(reply)
+    names = _names(replies)
+    for node in nodes:
+        run = by_root.get(node.comment.id, [])
+        _nest(node, run, names)
+        shown = len(run)
+        if run and node.comment.descendant_count > shown:
+            node.replies_cursor = _encode(["r", run[-1].id])
+        elif not run and node.comment.descendant_count > 0:
+            node.replies_cursor = _encode(["r", 0])
+    return nodes
+
+
+def _first_shown(root_id: int, per_root: int, target_id: int) -> int:
+    """Return the id to start a root's replies at so that ``target_id`` is shown."""
+    first = list(db.session.scalars(_replies_query(root_id).limit(per_root)))
+    return 0 if target_id in first else target_id
+
+
+def _names(replies: Iterable[Comment]) -> dict[int, str]:
+    """Return author names of the comments these replies answer, in one query at most."""
+    known = {reply.id: reply.author.name for reply in replies}
+    missing = {r.parent_id for r in replies if r.parent_id and r.parent_id not in known}
+    if missing:
+        parent = aliased(Comment)
+        rows = db.session.execute(
+            select(parent.id, Author.name)
+            .join(Author, Author.id == parent.author_id)
+            .where(parent.id.in_(missing))
+        )
+        known.update({row[0]: row[1] for row in rows})
+    return known
+
+
+def _nest(root: Node, run: Sequence[Comment], names: dict[int, str]) -> None:
+    """Hang each reply under its parent when the parent is shown, else under the root."""
+    placed: dict[int, Node] = {root.comment.id: root}
+    root_name = root.comment.author.name
+    for reply in run:
+        parent_id = reply.parent_id or root.comment.id
+        name = root_name if parent_id == root.comment.id else names.get(parent_id, "")
+        node = Node(reply, in_reply_to=(parent_id, name))
+        placed.get(parent_id, root).replies.append(node)
+        placed[reply.id] = node
+
+
+def get_replies(comment_id: int, *, cursor: str | None = None, limit: int = 20) -> Replies:
+    """Return the next replies under a root comment, flat, in posting order."""
+    root = _visible_comment(comment_id)
+    if root.root_id is not None:
+        raise errors.CommentsError(
+            "Replies are listed under top-level comments only.",
+            errors={"id": "is a reply, not a top-level comment"},
+        )
+    after = 0
+    if cursor is not None:
+        values = _decode(cursor)
+        if len(values) != 2 or values[0] != "r" or type(values[1]) is not int:
+            raise bad_cursor()
+        after = values[1]
+    query = (
+        select(Comment)
+        .where(
+            Comment.root_id == root.id,
+            Comment.status == Status.APPROVED.value,
+            Comment.id > after,
+        )
+        .order_by(Comment.id)
+        .limit(limit + 1)
+    )
+    rows = list(db.session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    names = _names(rows)
+    names[root.id] = root.author.name
+    nodes = [
+        Node(r, in_reply_to=(r.parent_id, names.get(r.parent_id, "")) if r.parent_id else None)
+        for r in rows
+    ]
+    next_cursor = _encode(["r", rows[-1].id]) if more and rows else None
+    return Replies(nodes, next_cursor)
+
+
+def site_of_comment(comment_id: int) -> Site | None:
+    """Return the site a comment belongs to (for CORS), or None."""
+    return db.session.scalar(
+        select(Site)
+        .join(Thread, Thread.site_id == Site.id)
+        .join(Comment, Comment.thread_id == Thread.id)
+        .where(Comment.id == comment_id)
+    )
+
+
+def counts(site_slug: str, keys: Sequence[str]) -> dict[str, int]:
+    """Return the visible comment count of each thread key (0 for unknown threads)."""
+    site = sites.get_site(site_slug)
+    result = dict.fromkeys(keys, 0)
+    if keys:
+        rows = db.session.execute(
+            select(Thread.key, Thread.comment_count).where(
+                Thread.site_id == site.id, Thread.key.in_(set(keys))
+            )
+        )
+        result.update({row[0]: row[1] for row in rows})
+    return result
+
+
+def set_closed(site_slug: str, key: str, closed: bool) -> Thread:
+    """Close or reopen a thread; closing a thread nobody has commented on creates it."""
+    site = sites.get_site(site_slug)
+    thread = find_thread(site, key)
+    if thread is None:
+        thread = Thread(site_id=site.id, key=key, comment_count=0)
+        db.session.add(thread)
+    thread.closed = closed
+    db.session.commit()
+    return thread
