@@ -7,7 +7,7 @@ import unicodedata
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 # ASCII control characters (tabs and newlines included) have no place in a name;
 # bidi overrides would let a name display as something else.
@@ -91,21 +91,13 @@ class CommentIn(_Input):
     parent_id: Annotated[int, Field(ge=1)] | None = Field(
         default=None, description="The comment this one replies to."
     )
-    body: Annotated[str, Field(min_length=1, max_length=10_000, pattern=r"\S")] = Field(
-        description="Markdown.", examples=["I *agree*."]
-    )
+    body: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)
+    ] = Field(description="Markdown; 1 to 10,000 characters after trimming.", examples=["I *agree*."])
     author: AuthorIn
     hp: Annotated[str, Field(max_length=200)] | None = Field(
         default=None, description="Honeypot: a hidden form field that people leave empty."
     )
-
-    @field_validator("body")
-    @classmethod
-    def _body(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("must not be empty")
-        return value
 
     @field_validator("title")
     @classmethod
