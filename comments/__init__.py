@@ -26,13 +26,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config.load(app, test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from comments import database
-    from comments.extensions import db, limiter, migrate
+    from comments import database, limits
+    from comments.extensions import db, migrate
     from comments.paths import MIGRATIONS_DIR
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
-    limiter.init_app(app)
     database.init_app(app)
 
     proxies = int(app.config["TRUSTED_PROXIES"])
@@ -45,4 +44,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(static_files.bp)
     cli.init_app(app)
+    limits.init_app(app)
     return app

@@ -1,14 +1,15 @@
-"""Flask extensions, created unbound here and bound to the app in ``create_app``."""
+"""Flask extensions, created unbound here and bound to the app in ``create_app``.
+
+The rate limiter is not here: Flask-Limiter keeps its settings on the
+extension object, so ``limits.init_app`` makes one per app.
+"""
 
 from __future__ import annotations
 
-from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-
-from comments import limits
 
 
 class Base(DeclarativeBase):
@@ -28,4 +29,3 @@ class Base(DeclarativeBase):
 # reload of every object a view serializes after writing.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
-limiter = Limiter(key_func=limits.client_address, default_limits=[])

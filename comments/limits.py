@@ -11,8 +11,14 @@ trusted proxies only the address the N-th proxy saw is used.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-from flask import current_app, request
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+
+_EXTENSION = "comments.limiter"
 
 
 def client_address() -> str:
@@ -55,3 +61,49 @@ def counts_after_success(response: object) -> bool:
 def is_preflight() -> bool:
     """Tell whether the request is a CORS preflight, which no limit counts."""
     return request.method == "OPTIONS"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One limit on one route: how many, counted against whom, and what counts."""
+
+    limit: Callable[[], str]
+    key: Callable[[], str] | None = None
+    only_accepted: bool = False
+
+
+# Every public route and its limits. Values come from config at request time.
+ROUTES: dict[str, tuple[Rule, ...]] = {
+    "api.list_comments": (Rule(read_limit),),
+    "api.list_replies": (Rule(read_limit),),
+    "api.counts": (Rule(read_limit),),
+    "api.openapi": (Rule(read_limit),),
+    "api.post_comment": (
+        Rule(read_limit),
+        Rule(post_limit, only_accepted=True),
+        Rule(post_thread_limit, key=client_thread_key, only_accepted=True),
+    ),
+}
+
+
+def init_app(app: Flask) -> Limiter:
+    """Give the app its own limiter and wrap each public route in its limits."""
+    limiter = Limiter(key_func=client_address, app=app, default_limits=[])
+    for endpoint, rules in ROUTES.items():
+        view = app.view_functions[endpoint]
+        for rule in rules:
+            view = limiter.limit(
+                rule.limit,
+                key_func=rule.key,
+                exempt_when=is_preflight,
+                deduct_when=counts_after_success if rule.only_accepted else None,
+            )(view)
+        app.view_functions[endpoint] = view
+    app.extensions[_EXTENSION] = limiter
+    return limiter
+
+
+def current_limit() -> Any:
+    """Return the limit the current request ran into, if any (for Retry-After)."""
+    limiter: Limiter | None = current_app.extensions.get(_EXTENSION)
+    return limiter.current_limit if limiter is not None else None

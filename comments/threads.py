@@ -148,6 +148,7 @@ def get_page(
         raise errors.CommentsError(
             "Unknown sort order.", errors={"sort": "must be one of newest, oldest, top"}
         )
+    after = _key_values(cursor, sort) if cursor is not None and around is None else None
     site = sites.get_site(site_slug)
     thread = find_thread(site, thread_key)
     if thread is None:
@@ -163,8 +164,8 @@ def get_page(
         if root is None or root.status != Status.APPROVED.value:
             raise errors.NotFound("That comment is not in this discussion.")
         query = query.where(_after(sort, _key_tuple(root, sort), inclusive=True))
-    elif cursor is not None:
-        query = query.where(_after(sort, _key_values(cursor, sort)))
+    elif after is not None:
+        query = query.where(_after(sort, after))
 
     rows = list(db.session.scalars(query.limit(limit + 1)))
     more = len(rows) > limit

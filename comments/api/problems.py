@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from comments import errors
-from comments.extensions import limiter
+from comments import limits
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -121,7 +121,7 @@ def from_http(exc: HTTPException) -> Response:
     extra: dict[str, Any] | None = None
     detail = _FRIENDLY.get(status) or exc.description or _title(status)
     if status == 429:
-        current = limiter.current_limit
+        current = limits.current_limit()
         if current is not None:
             import time
 

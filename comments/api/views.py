@@ -1,4 +1,4 @@
-"""Routes of the public API."""
+"""Routes of the public API. Their rate limits are declared in ``limits.ROUTES``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask import Response, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from comments import errors, identity, limits, posting, threads
+from comments import errors, identity, posting, threads
 from comments.api import bp, problems, serialize
 from comments.api.schemas import (
     CommentIn,
@@ -21,12 +21,9 @@ from comments.api.schemas import (
     RepliesQuery,
 )
 from comments.api.spec import document, operation
-from comments.extensions import limiter
 from comments.threads import Node
 
 M = TypeVar("M", bound=BaseModel)
-
-read_limit = limiter.limit(limits.read_limit, exempt_when=limits.is_preflight)
 
 
 class _Invalid(Exception):
@@ -83,7 +80,6 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
 
 
 @bp.get("/comments")
-@read_limit
 @operation(
     "GET",
     "/comments",
@@ -109,7 +105,6 @@ def list_comments() -> Response:
 
 
 @bp.get("/comments/<int:comment_id>/replies")
-@read_limit
 @operation(
     "GET",
     "/comments/{comment_id}/replies",
@@ -126,18 +121,6 @@ def list_replies(comment_id: int) -> Response:
 
 
 @bp.post("/comments")
-@limiter.limit(
-    limits.post_limit,
-    exempt_when=limits.is_preflight,
-    deduct_when=limits.counts_after_success,
-)
-@limiter.limit(
-    limits.post_thread_limit,
-    key_func=limits.client_thread_key,
-    exempt_when=limits.is_preflight,
-    deduct_when=limits.counts_after_success,
-)
-@read_limit
 @operation(
     "POST",
     "/comments",
@@ -183,7 +166,6 @@ def post_comment() -> tuple[Response, int]:
 
 
 @bp.get("/counts")
-@read_limit
 @operation(
     "GET",
     "/counts",

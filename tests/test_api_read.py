@@ -1,0 +1,257 @@
+"""GET /api/v1/comments, /comments/{id}/replies and /counts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from comments import posting
+from comments.extensions import db
+from comments.models import Comment
+from tests.factories import ORIGIN, post_ok, read
+
+
+def _seed(app, roots: int, replies_each: int = 0, thread: str = "story-1") -> list[int]:
+    """Store comments directly through the domain (fast, and counters stay right)."""
+    ids = []
+    policy = posting.Policy(secret="test-secret", max_links=10)
+    with app.app_context():
+        for r in range(roots):
+            root = posting.create_comment(
+                posting.NewComment(
+                    site="news", thread=thread, url=f"{ORIGIN}/{thread}",
+                    body=f"root {r}", name=f"Author {r}",
+                ),
+                policy,
+            ).comment
+            ids.append(root.id)
+            for i in range(replies_each):
+                posting.create_comment(
+                    posting.NewComment(
+                        site="news", thread=thread, body=f"reply {r}.{i}",
+                        name=f"Replier {i}", parent_id=root.id,
+                    ),
+                    policy,
+                )
+    return ids
+
+
+def test_thread_nobody_commented_on_is_an_empty_page(client, site):
+    page = read(client, thread="never-seen")
+    assert page["comments"] == [] and page["next_cursor"] is None
+    assert page["thread"] == {
+        "key": "never-seen", "url": None, "title": None, "closed": False,
+        "comment_count": 0, "moderation": "post",
+    }
+
+
+def test_unknown_site_is_404(client, site):
+    response = client.get("/api/v1/comments?site=nope&thread=x")
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [("newest", list(reversed(range(7)))), ("oldest", list(range(7)))],
+)
+def test_cursors_walk_every_root_once_in_order(app, client, site, sort, expected):
+    ids = _seed(app, 7)
+    seen, cursor = [], None
+    while True:
+        params = {"sort": sort, "limit": 3}
+        if cursor:
+            params["cursor"] = cursor
+        page = read(client, **params)
+        assert len(page["comments"]) <= 3
+        seen += [c["id"] for c in page["comments"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [ids[i] for i in expected]
+
+
+def test_top_sort_orders_by_score(app, client, site):
+    ids = _seed(app, 4)
+    with app.app_context():
+        for score, comment_id in zip([5, -1, 9, 0], ids, strict=True):
+            db.session.get(Comment, comment_id).score = score
+        db.session.commit()
+    first = read(client, sort="top", limit=2)
+    second = read(client, sort="top", limit=2, cursor=first["next_cursor"])
+    order = [c["id"] for c in first["comments"] + second["comments"]]
+    assert order == [ids[2], ids[0], ids[3], ids[1]]
+    assert second["next_cursor"] is None
+
+
+def test_replies_are_capped_per_root_with_a_cursor_for_the_rest(app_factory, site):
+    app = app_factory(REPLIES_PER_ROOT=2)
+    client = app.test_client()
+    _seed(app, 1, replies_each=5)
+    root = read(client)["comments"][0]
+    assert root["replies_total"] == 5 and root["reply_count"] == 5
+    assert [r["html"] for r in root["replies"]] == ["<p>reply 0.0</p>", "<p>reply 0.1</p>"]
+    rest = client.get(f"/api/v1/comments/{root['id']}/replies?cursor={root['replies_cursor']}")
+    assert rest.status_code == 200
+    more = rest.get_json()
+    assert [r["html"] for r in more["comments"]] == [f"<p>reply 0.{i}</p>" for i in (2, 3, 4)]
+    assert more["next_cursor"] is None
+    assert all(r["in_reply_to"]["id"] == root["id"] for r in more["comments"])
+
+
+def test_replies_endpoint_pages_with_limit(app, client, site):
+    root_id = _seed(app, 1, replies_each=5)[0]
+    first = client.get(f"/api/v1/comments/{root_id}/replies?limit=2").get_json()
+    second = client.get(
+        f"/api/v1/comments/{root_id}/replies?limit=2&cursor={first['next_cursor']}"
+    ).get_json()
+    third = client.get(
+        f"/api/v1/comments/{root_id}/replies?limit=2&cursor={second['next_cursor']}"
+    ).get_json()
+    bodies = [c["html"] for c in first["comments"] + second["comments"] + third["comments"]]
+    assert bodies == [f"<p>reply 0.{i}</p>" for i in range(5)]
+    assert third["next_cursor"] is None
+
+
+def test_replies_of_a_reply_are_refused_clearly(app, client, site):
+    root = post_ok(client)
+    reply = post_ok(client, parent_id=root["id"])
+    response = client.get(f"/api/v1/comments/{reply['id']}/replies")
+    assert response.status_code == 400
+    assert client.get("/api/v1/comments/999999/replies").status_code == 404
+
+
+def test_chain_of_two_thousand_replies_reads_without_trouble(app, client, site):
+    policy = posting.Policy(secret="s", max_links=3)
+    with app.app_context():
+        parent = None
+        for i in range(2000):
+            parent = posting.create_comment(
+                posting.NewComment(
+                    site="news", thread="chain", url=f"{ORIGIN}/chain", body=f"link {i}",
+                    name="Chain", parent_id=parent.id if parent else None,
+                ),
+                policy,
+            ).comment
+        last_id = parent.id
+    page = read(client, thread="chain")
+    assert page["thread"]["comment_count"] == 2000
+    root = page["comments"][0]
+    assert root["replies_total"] == 1999
+    depth, node = 0, root
+    while node["replies"]:
+        node, depth = node["replies"][0], depth + 1
+    assert depth == 3  # REPLIES_PER_ROOT replies shown, nested as they were written
+    around = read(client, thread="chain", around=last_id)
+    shown = around["comments"][0]["replies"]
+    assert shown[0]["id"] == last_id and shown[0]["depth"] == 1999
+    assert shown[0]["in_reply_to"]["name"] == "Chain"
+    assert len(json.dumps(around)) < 10_000
+
+
+def test_around_returns_the_page_holding_the_comment(app, client, site):
+    ids = _seed(app, 30, replies_each=1)
+    page = read(client, around=ids[5], limit=10)
+    assert page["comments"][0]["id"] == ids[5]
+    page = read(client, around=ids[5], limit=10, sort="oldest")
+    assert page["comments"][0]["id"] == ids[5]
+    reply_id = page["comments"][0]["replies"][0]["id"]
+    page = read(client, around=reply_id)
+    assert page["comments"][0]["id"] == ids[5]
+    assert page["comments"][0]["replies"][0]["id"] == reply_id
+
+
+def test_around_unknown_comment_is_404(app, client, site):
+    _seed(app, 2)
+    response = client.get("/api/v1/comments?site=news&thread=story-1&around=99999")
+    assert response.status_code == 404
+    other = _seed(app, 1, thread="other")[0]
+    response = client.get(f"/api/v1/comments?site=news&thread=story-1&around={other}")
+    assert response.status_code == 404
+
+
+def test_pending_comments_are_not_listed_or_counted(app_factory, runner, site):
+    app = app_factory(SPAM_MAX_LINKS=0)
+    client = app.test_client()
+    held = client.post(
+        "/api/v1/comments",
+        json={"site": "news", "thread": "t", "url": f"{ORIGIN}/t", "body": "see https://a.com",
+              "author": {"name": "A"}},
+    )
+    assert held.status_code == 202
+    page = read(client, thread="t")
+    assert page["comments"] == [] and page["thread"]["comment_count"] == 0
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"cursor": "garbage!!"},
+        {"cursor": "WyJuZXdlc3QiXQ"},  # a list of the wrong shape
+        {"cursor": "eyJhIjoxfQ"},  # an object
+        {"sort": "random"},
+        {"limit": "0"},
+        {"limit": "101"},
+        {"limit": "ten"},
+        {"around": "-1"},
+        {"thread": ""},
+        {"thread": "x" * 501},
+    ],
+)
+def test_bad_query_is_a_client_error(client, site, params):
+    query = {"site": "news", "thread": "story-1", **params}
+    response = client.get("/api/v1/comments", query_string=query)
+    assert response.status_code in (400, 422), response.get_json()
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["detail"]
+
+
+def test_cursor_of_another_sort_is_refused(app, client, site):
+    _seed(app, 3)
+    cursor = read(client, limit=1)["next_cursor"]
+    response = client.get(
+        "/api/v1/comments",
+        query_string={"site": "news", "thread": "story-1", "sort": "top", "cursor": cursor},
+    )
+    assert response.status_code == 400
+
+
+def test_first_page_size_does_not_grow_with_the_thread(app, client, site):
+    _seed(app, 25, replies_each=4, thread="small")
+    small = len(client.get("/api/v1/comments?site=news&thread=small").data)
+    _seed(app, 120, replies_each=8, thread="large")
+    large = len(client.get("/api/v1/comments?site=news&thread=large").data)
+    assert abs(large - small) < 0.1 * small
+
+
+def test_counts_only_visible_comments_for_many_threads(app, client, site):
+    _seed(app, 3, replies_each=1, thread="a")
+    _seed(app, 1, thread="b")
+    response = client.get("/api/v1/counts?site=news&thread=a&thread=b&thread=none")
+    assert response.status_code == 200
+    assert response.get_json() == {"counts": {"a": 6, "b": 1, "none": 0}}
+
+
+def test_counts_accepts_100_threads_and_refuses_101(client, site):
+    keys = [f"k{i}" for i in range(100)]
+    ok = client.get("/api/v1/counts", query_string={"site": "news", "thread": keys})
+    assert ok.status_code == 200 and len(ok.get_json()["counts"]) == 100
+    too_many = client.get(
+        "/api/v1/counts", query_string={"site": "news", "thread": [*keys, "k100"]}
+    )
+    assert too_many.status_code == 422
+    assert "thread" in too_many.get_json()["errors"]
+
+
+def test_counts_needs_a_thread(client, site):
+    assert client.get("/api/v1/counts?site=news").status_code == 422
+
+
+def test_unknown_api_route_is_problem_json(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    response = client.delete("/api/v1/counts")
+    assert response.status_code == 405
+    assert response.mimetype == "application/problem+json"
