@@ -15,6 +15,9 @@ _NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f]")
 
 Sort = Literal["newest", "oldest", "top"]
+# Ids are 32-bit on PostgreSQL; anything larger names no comment.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class _Input(BaseModel):
@@ -88,7 +91,7 @@ class CommentIn(_Input):
         examples=["http://127.0.0.1:8000/"],
     )
     title: Annotated[str, Field(max_length=300)] | None = None
-    parent_id: Annotated[int, Field(ge=1)] | None = Field(
+    parent_id: Id | None = Field(
         default=None, description="The comment this one replies to."
     )
     body: Annotated[
@@ -117,7 +120,7 @@ class ListQuery(BaseModel):
     sort: Sort = "newest"
     cursor: Annotated[str, Field(min_length=1, max_length=600)] | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 20
-    around: Annotated[int, Field(ge=1)] | None = Field(
+    around: Id | None = Field(
         default=None, description="Return the page that holds this comment (permalinks)."
     )
 

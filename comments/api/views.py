@@ -13,6 +13,7 @@ from comments.api import bp, problems, serialize
 from comments.api.schemas import (
     CommentIn,
     CountsOut,
+    MAX_ID,
     CountsQuery,
     ListQuery,
     PageOut,
@@ -110,12 +111,14 @@ def list_comments() -> Response:
     "/comments/{comment_id}/replies",
     summary="Read more replies under a root comment",
     query=RepliesQuery,
-    path_params={"comment_id": {"type": "integer", "minimum": 1}},
+    path_params={"comment_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
     responses={200: ("Replies, flat, in posting order.", RepliesOut)},
 )
 def list_replies(comment_id: int) -> Response:
     """Return the next replies under a root comment."""
     q = _query(RepliesQuery)
+    if comment_id > MAX_ID:
+        raise errors.NotFound("That comment is not in this discussion.")
     result = threads.get_replies(comment_id, cursor=q.cursor, limit=q.limit)
     return jsonify(serialize.replies(result))
 
