@@ -207,3 +207,7 @@ def _create_app() -> Flask:
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
 def main() -> None:
     """Run and manage the comments service."""
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""The ``comments`` command: sites, threads, rerender, and the quick-start server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from sqlalchemy import select
+
+from comments.extensions import db
+from comments.models import Comment, Site
+from tests.factories import post_ok
+
+
+def test_site_add_list_update(runner, app):
+    result = runner.invoke(
+        args=["site", "add", "paper", "--name", "The Paper", "--origin", "https://paper.example/",
+              "--origin", "https://www.paper.example:443", "--moderation", "pre"]
+    )
+    assert result.exit_code == 0, result.output
+    listing = runner.invoke(args=["site", "list"]).output
+    assert "paper\tpre\tThe Paper\thttps://paper.example https://www.paper.example" in listing
+    result = runner.invoke(
+        args=["site", "update", "paper", "--moderation", "post", "--origin", "http://localhost:3000"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        site = db.session.scalar(select(Site).where(Site.slug == "paper"))
+        assert site.moderation == "post" and site.origins == ["http://localhost:3000"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["site", "add", "Bad Slug!", "--name", "x", "--origin", "https://a.example"],
+        ["site", "add", "ok", "--name", "x", "--origin", "ftp://a.example"],
+        ["site", "add", "ok", "--name", "x", "--origin", "not a url"],
+        ["site", "update", "missing", "--name", "x"],
+        ["thread", "close", "missing", "key"],
+    ],
+)
+def test_bad_cli_input_fails_cleanly(runner, app, args):
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0
+    assert "Error" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_duplicate_site_is_refused(runner, app):
+    args = ["site", "add", "dup", "--name", "x", "--origin", "https://a.example"]
+    assert runner.invoke(args=args).exit_code == 0
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0 and "exists" in result.output
+
+
+def test_rerender_rebuilds_stored_html(runner, app, client, site):
+    comment = post_ok(client, body="*emphasis*")
+    with app.app_context():
+        stored = db.session.get(Comment, comment["id"])
+        stored.html = "<p>stale</p>"
+        stored.markup_version = 0
+        db.session.commit()
+    result = runner.invoke(args=["rerender"])
+    assert result.exit_code == 0, result.output
+    assert "1 changed" in result.output
+    with app.app_context():
+        assert db.session.get(Comment, comment["id"]).html == "<p><em>emphasis</em></p>"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+        return response.status, response.read().decode()
+
+
+@pytest.mark.slow
+def test_serve_starts_the_demo_on_an_empty_instance(tmp_path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "COMMENTS_INSTANCE_PATH": str(tmp_path / "instance"),
+        "COMMENTS_RATELIMIT_ENABLED": "false",
+    }
+    env.pop("COMMENTS_DATABASE_URL", None)
+    log = open(tmp_path / "serve.log", "w")  # noqa: SIM115 - closed in finally
+    process = subprocess.Popen(
+        [sys.executable, "-m", "comments.cli", "serve", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status, body = _get(f"{base}/healthz")
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert status == 200 and '"ok"' in body
+        status, page = _get(f"{base}/")
+        assert status == 200
+        assert 'data-site="demo"' in page and "embed.js" in page
+        status, data = _get(f"{base}/api/v1/comments?site=demo&thread=demo-article")
+        assert status == 200 and '"comment_count":' in data
+        status, section = _get(f"{base}/section")
+        assert "count.js" in section and "data-comments-thread" in section
+        assert (tmp_path / "instance" / "comments.db").exists()
+        assert (tmp_path / "instance" / "secret_key").exists()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
