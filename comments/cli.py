@@ -36,8 +36,14 @@ def upgrade_database() -> None:
 
 DEMO_COMMENTS = [
     ("Sam Okafor", "Finally! The freight yard has been an eyesore for **years**."),
-    ("Ada Brooks", "We need *homes*, not lawns. See the housing report: https://example.org/report"),
-    ("Jun Park", "Keeping the cranes is a lovely touch.\n\n> two of the old loading cranes\n\nYes!"),
+    (
+        "Ada Brooks",
+        "We need *homes*, not lawns. See the housing report: https://example.org/report",
+    ),
+    (
+        "Jun Park",
+        "Keeping the cranes is a lovely touch.\n\n> two of the old loading cranes\n\nYes!",
+    ),
 ]
 
 

@@ -90,7 +90,7 @@ def init_app(app: Flask) -> Limiter:
     """Give the app its own limiter and wrap each public route in its limits."""
     limiter = Limiter(key_func=client_address, app=app, default_limits=[])
     for endpoint, rules in ROUTES.items():
-        view = app.view_functions[endpoint]
+        view: Any = app.view_functions[endpoint]
         for rule in rules:
             view = limiter.limit(
                 rule.limit,

@@ -44,7 +44,7 @@ class Moderation(enum.StrEnum):
     PRE = "pre"
 
 
-class Site(db.Model):  # type: ignore[name-defined,misc]
+class Site(db.Model):  # type: ignore[name-defined]
     """One publisher property; many sites share one deployment."""
 
     __tablename__ = "sites"
@@ -59,7 +59,7 @@ class Site(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Thread(db.Model):  # type: ignore[name-defined,misc]
+class Thread(db.Model):  # type: ignore[name-defined]
     """One article's discussion, named by the publisher's key for the article."""
 
     __tablename__ = "threads"
@@ -78,7 +78,7 @@ class Thread(db.Model):  # type: ignore[name-defined,misc]
     site: Mapped[Site] = relationship(lazy="joined")
 
 
-class Author(db.Model):  # type: ignore[name-defined,misc]
+class Author(db.Model):  # type: ignore[name-defined]
     """Who wrote a comment: a guest, a signed-in (SSO) user, or an imported name."""
 
     __tablename__ = "authors"
@@ -102,7 +102,7 @@ class Author(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Comment(db.Model):  # type: ignore[name-defined,misc]
+class Comment(db.Model):  # type: ignore[name-defined]
     """One comment: its Markdown source and the sanitized HTML rendered from it."""
 
     __tablename__ = "comments"

@@ -67,9 +67,7 @@ def article(key: str) -> str:
     """Show one demo article."""
     if key not in DEMO_ARTICLES:
         abort(404)
-    return render_template(
-        "demo/article.html", key=key, site=DEMO_SITE, article=DEMO_ARTICLES[key]
-    )
+    return render_template("demo/article.html", key=key, site=DEMO_SITE, article=DEMO_ARTICLES[key])
 
 
 @bp.get("/section")

@@ -72,9 +72,7 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
             site.id, new.name, new.email, new.website, secret=policy.secret
         )
         if author.id is not None and _is_duplicate(thread.id, author.id, new.body):
-            raise errors.Conflict(
-                "You have already posted this comment here.", code="duplicate"
-            )
+            raise errors.Conflict("You have already posted this comment here.", code="duplicate")
         reasons = spam.hold_reasons(
             html=html, moderation=site.moderation, max_links=policy.max_links
         )

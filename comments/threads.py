@@ -114,7 +114,7 @@ def _after(sort: str, key: tuple[Any, int], inclusive: bool = False) -> ColumnEl
     return columns <= bound if inclusive else columns < bound
 
 
-def _roots_query(thread_id: int, sort: str) -> Select[tuple[Comment]]:
+def _roots_query(thread_id: int, sort: str) -> Select[Any]:
     first, second = _order_columns(sort)
     order = (first.asc(), second.asc()) if sort == "oldest" else (first.desc(), second.desc())
     return (
@@ -167,7 +167,7 @@ def get_page(
     elif after is not None:
         query = query.where(_after(sort, after))
 
-    rows = list(db.session.scalars(query.limit(limit + 1)))
+    rows: list[Comment] = list(db.session.scalars(query.limit(limit + 1)))
     more = len(rows) > limit
     roots = rows[:limit]
     nodes = _attach_replies(roots, replies_per_root, target)
@@ -192,7 +192,7 @@ def _visible_comment(comment_id: int, thread_id: int | None = None) -> Comment:
     return comment
 
 
-def _replies_query(root_id: int) -> Select[tuple[int]]:
+def _replies_query(root_id: int) -> Select[Any]:
     return (
         select(Comment.id)
         .where(Comment.root_id == root_id, Comment.status == Status.APPROVED.value)

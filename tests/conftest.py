@@ -36,7 +36,12 @@ def pytest_report_header() -> list[str]:
 
 def _migrate(url: str, instance: Path) -> None:
     app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "t", "INSTANCE_PATH": str(instance)}
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "t",
+            "INSTANCE_PATH": str(instance),
+        }
     )
     with app.app_context():
         from flask_migrate import upgrade

@@ -219,9 +219,7 @@ def test_same_body_twice_by_same_author_is_refused(client, site):
     assert response.get_json()["code"] == "duplicate"
     # Someone else may say the same thing, and Ann may say it elsewhere.
     assert post(client, body="Same words", author={"name": "Bob"}).status_code == 201
-    elsewhere = post(
-        client, body="Same words", author=author, thread="s2", url=f"{ORIGIN}/s2"
-    )
+    elsewhere = post(client, body="Same words", author=author, thread="s2", url=f"{ORIGIN}/s2")
     assert elsewhere.status_code == 201
 
 
@@ -244,7 +242,8 @@ def test_wrong_content_type_is_415(client, site):
 @pytest.mark.parametrize("raw", ["{", "[1, 2]", "null", '"text"', "{'single': 1}", "\xff"])
 def test_malformed_json_is_400(client, site, raw):
     response = client.post(
-        "/api/v1/comments", data=raw.encode("utf-8", "surrogateescape"),
+        "/api/v1/comments",
+        data=raw.encode("utf-8", "surrogateescape"),
         content_type="application/json",
     )
     assert response.status_code == 400

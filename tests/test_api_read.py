@@ -20,8 +20,11 @@ def _seed(app, roots: int, replies_each: int = 0, thread: str = "story-1") -> li
         for r in range(roots):
             root = posting.create_comment(
                 posting.NewComment(
-                    site="news", thread=thread, url=f"{ORIGIN}/{thread}",
-                    body=f"root {r}", name=f"Author {r}",
+                    site="news",
+                    thread=thread,
+                    url=f"{ORIGIN}/{thread}",
+                    body=f"root {r}",
+                    name=f"Author {r}",
                 ),
                 policy,
             ).comment
@@ -29,8 +32,11 @@ def _seed(app, roots: int, replies_each: int = 0, thread: str = "story-1") -> li
             for i in range(replies_each):
                 posting.create_comment(
                     posting.NewComment(
-                        site="news", thread=thread, body=f"reply {r}.{i}",
-                        name=f"Replier {i}", parent_id=root.id,
+                        site="news",
+                        thread=thread,
+                        body=f"reply {r}.{i}",
+                        name=f"Replier {i}",
+                        parent_id=root.id,
                     ),
                     policy,
                 )
@@ -41,8 +47,12 @@ def test_thread_nobody_commented_on_is_an_empty_page(client, site):
     page = read(client, thread="never-seen")
     assert page["comments"] == [] and page["next_cursor"] is None
     assert page["thread"] == {
-        "key": "never-seen", "url": None, "title": None, "closed": False,
-        "comment_count": 0, "moderation": "post",
+        "key": "never-seen",
+        "url": None,
+        "title": None,
+        "closed": False,
+        "comment_count": 0,
+        "moderation": "post",
     }
 
 
@@ -129,8 +139,12 @@ def test_chain_of_two_thousand_replies_reads_without_trouble(app, client, site):
         for i in range(2000):
             parent = posting.create_comment(
                 posting.NewComment(
-                    site="news", thread="chain", url=f"{ORIGIN}/chain", body=f"link {i}",
-                    name="Chain", parent_id=parent.id if parent else None,
+                    site="news",
+                    thread="chain",
+                    url=f"{ORIGIN}/chain",
+                    body=f"link {i}",
+                    name="Chain",
+                    parent_id=parent.id if parent else None,
                 ),
                 policy,
             ).comment
@@ -176,8 +190,13 @@ def test_pending_comments_are_not_listed_or_counted(app_factory, runner, site):
     client = app.test_client()
     held = client.post(
         "/api/v1/comments",
-        json={"site": "news", "thread": "t", "url": f"{ORIGIN}/t", "body": "see https://a.com",
-              "author": {"name": "A"}},
+        json={
+            "site": "news",
+            "thread": "t",
+            "url": f"{ORIGIN}/t",
+            "body": "see https://a.com",
+            "author": {"name": "A"},
+        },
     )
     assert held.status_code == 202
     page = read(client, thread="t")

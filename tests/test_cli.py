@@ -19,14 +19,33 @@ from tests.factories import post_ok
 
 def test_site_add_list_update(runner, app):
     result = runner.invoke(
-        args=["site", "add", "paper", "--name", "The Paper", "--origin", "https://paper.example/",
-              "--origin", "https://www.paper.example:443", "--moderation", "pre"]
+        args=[
+            "site",
+            "add",
+            "paper",
+            "--name",
+            "The Paper",
+            "--origin",
+            "https://paper.example/",
+            "--origin",
+            "https://www.paper.example:443",
+            "--moderation",
+            "pre",
+        ]
     )
     assert result.exit_code == 0, result.output
     listing = runner.invoke(args=["site", "list"]).output
     assert "paper\tpre\tThe Paper\thttps://paper.example https://www.paper.example" in listing
     result = runner.invoke(
-        args=["site", "update", "paper", "--moderation", "post", "--origin", "http://localhost:3000"]
+        args=[
+            "site",
+            "update",
+            "paper",
+            "--moderation",
+            "post",
+            "--origin",
+            "http://localhost:3000",
+        ]
     )
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -95,7 +114,9 @@ def test_serve_starts_the_demo_on_an_empty_instance(tmp_path):
     log = open(tmp_path / "serve.log", "w")  # noqa: SIM115 - closed in finally
     process = subprocess.Popen(
         [sys.executable, "-m", "comments.cli", "serve", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:

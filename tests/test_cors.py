@@ -6,9 +6,7 @@ from tests.factories import ORIGIN, post, post_ok
 
 
 def test_site_origin_gets_cors_headers_on_reads(client, site):
-    response = client.get(
-        "/api/v1/comments?site=news&thread=x", headers={"Origin": ORIGIN}
-    )
+    response = client.get("/api/v1/comments?site=news&thread=x", headers={"Origin": ORIGIN})
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert "Origin" in response.headers["Vary"]
     assert "Access-Control-Allow-Credentials" not in response.headers

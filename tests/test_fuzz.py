@@ -45,8 +45,11 @@ def api_schema(app_factory: Any) -> Any:
         policy = posting.Policy(secret="test-secret")
         root = posting.create_comment(
             posting.NewComment(
-                site="demo", thread="demo-article", url="http://127.0.0.1:8000/",
-                body="First!", name="Ann",
+                site="demo",
+                thread="demo-article",
+                url="http://127.0.0.1:8000/",
+                body="First!",
+                name="Ann",
             ),
             policy,
         ).comment

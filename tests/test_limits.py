@@ -8,7 +8,11 @@ import pytest
 
 from tests.factories import post
 
-LIMITED = {"RATELIMIT_ENABLED": True, "RATELIMIT_POST": "3 per minute", "RATELIMIT_POST_THREAD": "100 per minute"}
+LIMITED = {
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_POST": "3 per minute",
+    "RATELIMIT_POST_THREAD": "100 per minute",
+}
 
 
 def test_fourth_post_in_a_minute_is_429_with_retry_after(app_factory, site):
@@ -34,7 +38,9 @@ def test_refused_posts_do_not_use_up_the_limit(app_factory, site):
 
 def test_per_thread_limit(app_factory, site):
     client = app_factory(
-        RATELIMIT_ENABLED=True, RATELIMIT_POST="100 per minute", RATELIMIT_POST_THREAD="2 per minute"
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_POST="100 per minute",
+        RATELIMIT_POST_THREAD="2 per minute",
     ).test_client()
     assert post(client).status_code == 201
     assert post(client).status_code == 201

@@ -22,7 +22,7 @@ METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 def _site_of_request() -> Site | None:
     """Return the site the request is about, from its query, body or comment id."""
     if "cors_site" in g:
-        return g.cors_site  # type: ignore[no-any-return]
+        return g.cors_site
     site = None
     slug = request.args.get("site")
     if slug is None and request.is_json:

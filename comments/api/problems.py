@@ -8,8 +8,7 @@ from flask import Response, current_app, json, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from comments import errors
-from comments import limits
+from comments import errors, limits
 
 PROBLEM_JSON = "application/problem+json"
 

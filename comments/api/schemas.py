@@ -91,12 +91,12 @@ class CommentIn(_Input):
         examples=["http://127.0.0.1:8000/"],
     )
     title: Annotated[str, Field(max_length=300)] | None = None
-    parent_id: Id | None = Field(
-        default=None, description="The comment this one replies to."
-    )
+    parent_id: Id | None = Field(default=None, description="The comment this one replies to.")
     body: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)
-    ] = Field(description="Markdown; 1 to 10,000 characters after trimming.", examples=["I *agree*."])
+    ] = Field(
+        description="Markdown; 1 to 10,000 characters after trimming.", examples=["I *agree*."]
+    )
     author: AuthorIn
     hp: Annotated[str, Field(max_length=200)] | None = Field(
         default=None, description="Honeypot: a hidden form field that people leave empty."
@@ -114,9 +114,7 @@ class ListQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     site: Annotated[str, Field(min_length=1, max_length=64)] = Field(examples=["demo"])
-    thread: Annotated[str, Field(min_length=1, max_length=500)] = Field(
-        examples=["demo-article"]
-    )
+    thread: Annotated[str, Field(min_length=1, max_length=500)] = Field(examples=["demo-article"])
     sort: Sort = "newest"
     cursor: Annotated[str, Field(min_length=1, max_length=600)] | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 20

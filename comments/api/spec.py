@@ -75,7 +75,7 @@ def operation(
     return register
 
 
-def _components() -> tuple[dict[tuple[type[BaseModel], str], Any], dict[str, Any]]:
+def _components() -> tuple[dict[Any, Any], dict[str, Any]]:
     models: set[type[BaseModel]] = {Problem}
     for op in OPERATIONS:
         models.update(m for _, m in op.responses.values() if m is not None)
@@ -127,7 +127,9 @@ def document(server_url: str = "/") -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         responses: dict[str, Any] = {}
-        declared = {status: (text, Problem) for status, text in _ERRORS.items()}
+        declared: dict[int, tuple[str, type[BaseModel]]] = {
+            status: (text, Problem) for status, text in _ERRORS.items()
+        }
         declared.update(
             {status: (text, model or Problem) for status, (text, model) in op.responses.items()}
         )
@@ -139,9 +141,9 @@ def document(server_url: str = "/") -> dict[str, Any]:
             }
         entry: dict[str, Any] = {
             "summary": op.summary,
-            "operationId": f"{op.method}_{op.path.strip('/').replace('/', '_')}"
-            .replace("{", "")
-            .replace("}", ""),
+            "operationId": f"{op.method}_{op.path.strip('/').replace('/', '_')}".replace(
+                "{", ""
+            ).replace("}", ""),
             "parameters": _parameters(op),
             "responses": responses,
         }

@@ -11,9 +11,9 @@ from werkzeug.exceptions import HTTPException
 from comments import errors, identity, posting, threads
 from comments.api import bp, problems, serialize
 from comments.api.schemas import (
+    MAX_ID,
     CommentIn,
     CountsOut,
-    MAX_ID,
     CountsQuery,
     ListQuery,
     PageOut,
