@@ -109,16 +109,15 @@ def _make_markdown() -> MarkdownIt:
         {"html": False, "breaks": True, "linkify": True, "maxNesting": MAX_NESTING},
     )
     md.enable(["strikethrough", "linkify"]).disable("hr")
-    # Bare e-mail addresses stay text: linking them helps address harvesters.
+    if md.linkify is None:  # markdown-it leaves it unset when linkify-it-py is missing
+        raise ImportError("comments.markup needs linkify-it-py")
+    # Bare e-mail addresses stay text: linking them only helps address harvesters.
     md.linkify.set({"fuzzy_email": False}).add("//", None).add("ftp:", None)
-    for rule, function in [
-        ("heading_open", _render_heading),
-        ("heading_close", _render_heading),
-        ("link_open", _render_link),
-        ("link_close", _render_link),
-        ("image", _render_image),
-    ]:
-        md.add_render_rule(rule, function)
+    md.add_render_rule("heading_open", _render_heading)
+    md.add_render_rule("heading_close", _render_heading)
+    md.add_render_rule("link_open", _render_link)
+    md.add_render_rule("link_close", _render_link)
+    md.add_render_rule("image", _render_image)
     return md
 
 
@@ -130,18 +129,20 @@ def _inline_children(token: Token) -> list[Token]:
     """Return *token*'s children with bare-domain links turned back into text."""
     children = token.children or []
     kept: list[Token] = []
-    i = 0
-    while i < len(children):
-        child = children[i]
-        if child.type == "link_open" and child.markup == "linkify" and i + 2 < len(children):
+    skip = 0
+    for i, child in enumerate(children):
+        if skip:
+            skip -= 1
+        elif child.markup == "linkify" and child.type == "link_open":
+            # linkify-it emits exactly link_open, text, link_close.
             text = children[i + 1]
-            if not text.content.lower().startswith(_TYPED_LINK_PREFIXES):
-                # linkify-it emits exactly link_open, text, link_close.
+            if text.content.lower().startswith(_TYPED_LINK_PREFIXES):
+                kept.append(child)
+            else:
                 kept.append(text)
-                i += 3
-                continue
-        kept.append(child)
-        i += 1
+                skip = 2
+        else:
+            kept.append(child)
     return kept
 
 
@@ -171,7 +172,7 @@ def _allowed_href(href: str) -> bool:
     return scheme in ALLOWED_PROTOCOLS and (scheme == "mailto" or bool(parts.netloc))
 
 
-class _LinkPolicy(html5lib_shim.Filter):  # type: ignore[misc]
+class _LinkPolicy(html5lib_shim.Filter):
     """Give each sanitized link exactly our href and rel; unwrap links going elsewhere."""
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
@@ -225,7 +226,7 @@ _cleaner = bleach.Cleaner(
     strip_comments=True,
     filters=[_LinkPolicy],
 )
-_cleaner.walker = _TreeWalker
+_cleaner.walker = _TreeWalker  # bleach has no argument for it; clean() reads this attribute
 
 
 def render(source: str) -> str:
@@ -241,7 +242,12 @@ def render(source: str) -> str:
     rendered = _markdown.renderer.render(tokens, _markdown.options, {})
     if len(rendered) > MAX_HTML_LENGTH:
         raise _refused("The text has too much formatting to display.", "too much formatting")
-    return _cleaner.clean(rendered).strip()
+    return _sanitize(rendered)
+
+
+def _sanitize(html: str) -> str:
+    """Cut *html* down to the allowlist, with exactly our attributes on each link."""
+    return _cleaner.clean(html).strip()
 
 
 def count_links(html: str) -> int:
