@@ -180,6 +180,7 @@ def thread_open(slug: str, key: str) -> None:
 def rerender(batch: int) -> None:
     """Rebuild every comment's stored HTML from its Markdown (after a policy change)."""
     last = changed = seen = 0
+    touched: set[int] = set()
     while True:
         rows = list(
             db.session.scalars(
@@ -199,7 +200,11 @@ def rerender(batch: int) -> None:
                 comment.html = html
                 comment.markup_version = markup.POLICY_VERSION
                 changed += 1
+                touched.add(comment.thread_id)
         last = rows[-1].id
+        for thread_id in touched:
+            threads.touch(thread_id)
+        touched.clear()
         db.session.commit()
     click.echo(f"rerendered {seen} comments, {changed} changed")
 

@@ -73,9 +73,10 @@ class Thread(db.Model):  # type: ignore[name-defined]
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     # Visible (approved) comments; kept in step with every change of status.
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Goes up whenever what readers see of the thread changes (a comment
+    # appears or goes, the thread closes...); pages are cached against it.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    site: Mapped[Site] = relationship(lazy="joined")
 
 
 class Author(db.Model):  # type: ignore[name-defined]

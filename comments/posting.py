@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
-from comments import errors, identity, markup, sites, spam
+from comments import errors, identity, markup, sites, spam, threads
 from comments.database import begin_write
 from comments.extensions import db
 from comments.models import Comment, Site, Status, Thread
@@ -58,13 +58,13 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
     """Store a new comment or reply, or raise without changing anything."""
     begin_write()
     try:
-        site = sites.get_site(new.site)
+        site, thread = threads.locate(new.site, new.thread)
         if new.origin is not None and not sites.allows_origin(site, new.origin):
             raise errors.Forbidden(
                 "This page is not allowed to post to this site.", code="origin_refused"
             )
         spam.check_honeypot(new.honeypot)
-        thread = _thread_for(site, new)
+        thread = _thread_for(site, thread, new)
         parent = _parent_for(thread, new.parent_id)
         in_reply_to = (parent.id, parent.author.name) if parent else None
         html = _render(new.body)
@@ -104,37 +104,38 @@ def count_visible(comment: Comment, delta: int) -> None:
     """Move the visible-comment counters when ``comment`` appears (+1) or goes (-1).
 
     Counters are changed with ``x = x + delta`` in SQL so that concurrent
-    writers on PostgreSQL never lose an update.
+    writers on PostgreSQL never lose an update. The thread's version moves too,
+    so cached pages of it are rebuilt.
     """
     db.session.execute(
         update(Thread)
         .where(Thread.id == comment.thread_id)
-        .values(comment_count=Thread.comment_count + delta)
+        .values(comment_count=Thread.comment_count + delta, version=Thread.version + 1)
     )
-    if comment.parent_id is not None:
+    if comment.parent_id is not None and comment.root_id is not None:
+        # The parent and the root are often the same row: one statement for both.
+        parent, root = comment.parent_id, comment.root_id
         db.session.execute(
             update(Comment)
-            .where(Comment.id == comment.parent_id)
-            .values(reply_count=Comment.reply_count + delta)
-        )
-    if comment.root_id is not None:
-        db.session.execute(
-            update(Comment)
-            .where(Comment.id == comment.root_id)
-            .values(descendant_count=Comment.descendant_count + delta)
+            .where(Comment.id.in_({parent, root}))
+            .values(
+                reply_count=Comment.reply_count + case((Comment.id == parent, delta), else_=0),
+                descendant_count=Comment.descendant_count
+                + case((Comment.id == root, delta), else_=0),
+            ),
+            execution_options={"synchronize_session": False},
         )
 
 
-def _thread_for(site: Site, new: NewComment) -> Thread:
+def _thread_for(site: Site, thread: Thread | None, new: NewComment) -> Thread:
     """Return the comment's thread, creating it on the first comment."""
     if new.url is not None and not sites.allows_origin(site, sites.origin_of(new.url)):
         raise errors.ValidationFailed(
             "The page address is not on this site.",
             errors={"url": "must be an address on one of the site's origins"},
         )
-    query = select(Thread).where(Thread.site_id == site.id, Thread.key == new.thread)
-    thread = db.session.scalar(query)
     if thread is None:
+        query = select(Thread).where(Thread.site_id == site.id, Thread.key == new.thread)
         if new.url is None:
             raise errors.ValidationFailed(
                 "The page address is missing.",
@@ -152,6 +153,8 @@ def _thread_for(site: Site, new: NewComment) -> Thread:
         raise errors.Forbidden("This discussion is closed.", code="thread_closed")
     if new.title and not thread.title:
         thread.title = new.title
+        db.session.flush()
+        threads.touch(thread.id)
     return thread
 
 

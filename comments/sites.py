@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -42,7 +43,13 @@ def origin_of(url: str) -> str | None:
         return None
 
 
-def allows_origin(site: Site, origin: str | None) -> bool:
+class HasOrigins(Protocol):
+    """Anything that carries a site's origins (a Site, or a lighter row of one)."""
+
+    origins: list[str]
+
+
+def allows_origin(site: HasOrigins, origin: str | None) -> bool:
     """Tell whether ``origin`` (as a browser sends it) is one of the site's origins."""
     if not origin:
         return False

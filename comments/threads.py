@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select, tuple_, union_all, update
 from sqlalchemy.orm import aliased
 
 from comments import errors, sites
@@ -133,6 +133,55 @@ def find_thread(site: Site, key: str) -> Thread | None:
     return db.session.scalar(select(Thread).where(Thread.site_id == site.id, Thread.key == key))
 
 
+def locate(site_slug: str, thread_key: str) -> tuple[Site, Thread | None]:
+    """Return a site and its thread with ``thread_key`` (None if uncommented) in one query."""
+    row = db.session.execute(
+        select(Site, Thread)
+        .outerjoin(Thread, and_(Thread.site_id == Site.id, Thread.key == thread_key))
+        .where(Site.slug == site_slug)
+    ).first()
+    if row is None:
+        raise errors.NotFound(f"There is no site called {site_slug!r}.")
+    return row[0], row[1]
+
+
+@dataclass(frozen=True)
+class Version:
+    """What a cached page of a thread depends on, read in one small query."""
+
+    site_id: int
+    moderation: str
+    origins: list[str]
+    thread_id: int | None
+    thread_version: int | None
+
+
+# Built once: this runs on every page read, so it skips statement construction.
+_VERSION = (
+    select(Site.id, Site.moderation, Site.origins, Thread.id, Thread.version)
+    .outerjoin(Thread, and_(Thread.site_id == Site.id, Thread.key == bindparam("key")))
+    .where(Site.slug == bindparam("slug"))
+)
+
+
+def version_of(site_slug: str, thread_key: str) -> Version:
+    """Return the site's and thread's state that a cached page must match."""
+    row = db.session.execute(_VERSION, {"slug": site_slug, "key": thread_key}).first()
+    if row is None:
+        raise errors.NotFound(f"There is no site called {site_slug!r}.")
+    return Version(*row)
+
+
+def check_page_query(sort: str, cursor: str | None) -> None:
+    """Refuse an unknown sort or a cursor this service did not hand out."""
+    if sort not in SORTS:
+        raise errors.CommentsError(
+            "Unknown sort order.", errors={"sort": "must be one of newest, oldest, top"}
+        )
+    if cursor is not None:
+        _key_values(cursor, sort)
+
+
 def get_page(
     site_slug: str,
     thread_key: str,
@@ -144,13 +193,8 @@ def get_page(
     replies_per_root: int = 3,
 ) -> Page:
     """Return one page of a thread: root comments with the first of their replies."""
-    if sort not in SORTS:
-        raise errors.CommentsError(
-            "Unknown sort order.", errors={"sort": "must be one of newest, oldest, top"}
-        )
-    after = _key_values(cursor, sort) if cursor is not None and around is None else None
-    site = sites.get_site(site_slug)
-    thread = find_thread(site, thread_key)
+    check_page_query(sort, cursor)
+    site, thread = locate(site_slug, thread_key)
     if thread is None:
         if around is not None:
             raise errors.NotFound("That comment is not in this discussion.")
@@ -164,8 +208,8 @@ def get_page(
         if root is None or root.status != Status.APPROVED.value:
             raise errors.NotFound("That comment is not in this discussion.")
         query = query.where(_after(sort, _key_tuple(root, sort), inclusive=True))
-    elif after is not None:
-        query = query.where(_after(sort, after))
+    elif cursor is not None:
+        query = query.where(_after(sort, _key_values(cursor, sort)))
 
     rows: list[Comment] = list(db.session.scalars(query.limit(limit + 1)))
     more = len(rows) > limit
@@ -315,16 +359,27 @@ def site_of_comment(comment_id: int) -> Site | None:
 
 def counts(site_slug: str, keys: Sequence[str]) -> dict[str, int]:
     """Return the visible comment count of each thread key (0 for unknown threads)."""
-    site = sites.get_site(site_slug)
     result = dict.fromkeys(keys, 0)
-    if keys:
-        rows = db.session.execute(
-            select(Thread.key, Thread.comment_count).where(
-                Thread.site_id == site.id, Thread.key.in_(set(keys))
-            )
-        )
-        result.update({row[0]: row[1] for row in rows})
+    rows = db.session.execute(
+        select(Thread.key, Thread.comment_count)
+        .join(Site, Site.id == Thread.site_id)
+        .where(Site.slug == site_slug, Thread.key.in_(set(keys)))
+    ).all()
+    if not rows:
+        sites.get_site(site_slug)  # an unknown site is an error, not a page of zeros
+    result.update({key: count for key, count in rows})
     return result
+
+
+def touch(thread_id: int) -> None:
+    """Record that what readers see of a thread changed, so cached pages are rebuilt.
+
+    Every write that changes a thread's visible comments, their text or their
+    order, or the thread's own fields, must call this in its transaction.
+    """
+    db.session.execute(
+        update(Thread).where(Thread.id == thread_id).values(version=Thread.version + 1)
+    )
 
 
 def set_closed(site_slug: str, key: str, closed: bool) -> Thread:
@@ -335,5 +390,7 @@ def set_closed(site_slug: str, key: str, closed: bool) -> Thread:
         thread = Thread(site_id=site.id, key=key, comment_count=0)
         db.session.add(thread)
     thread.closed = closed
+    db.session.flush()
+    touch(thread.id)
     db.session.commit()
     return thread

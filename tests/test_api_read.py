@@ -274,3 +274,40 @@ def test_unknown_api_route_is_problem_json(client):
     response = client.delete("/api/v1/counts")
     assert response.status_code == 405
     assert response.mimetype == "application/problem+json"
+
+
+def test_cached_page_changes_the_moment_a_comment_lands(app, client, site):
+    first = post_ok(client)
+    assert [c["id"] for c in read(client)["comments"]] == [first["id"]]
+    second = post_ok(client)
+    assert [c["id"] for c in read(client)["comments"]] == [second["id"], first["id"]]
+    reply = post_ok(client, parent_id=first["id"])
+    page = read(client)
+    assert page["comments"][1]["replies"][0]["id"] == reply["id"]
+    assert page["thread"]["comment_count"] == 3
+
+
+def test_unchanged_page_answers_304_to_its_etag(client, site):
+    post_ok(client)
+    url = "/api/v1/comments?site=news&thread=story-1"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "no-cache"
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    post_ok(client)
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_closing_a_thread_shows_at_once(client, runner, site):
+    post_ok(client)
+    assert read(client)["thread"]["closed"] is False
+    runner.invoke(args=["thread", "close", "news", "story-1"])
+    assert read(client)["thread"]["closed"] is True
+
+
+def test_moderation_mode_shows_at_once(client, runner, site):
+    assert read(client)["thread"]["moderation"] == "post"
+    runner.invoke(args=["site", "update", "news", "--moderation", "pre"])
+    assert read(client)["thread"]["moderation"] == "pre"

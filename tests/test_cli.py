@@ -143,3 +143,14 @@ def test_serve_starts_the_demo_on_an_empty_instance(tmp_path):
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+def test_rerender_shows_in_cached_pages(runner, app, client, site):
+    comment = post_ok(client, body="*emphasis*")
+    url = "/api/v1/comments?site=news&thread=story-1"
+    assert client.get(url).get_json()["comments"][0]["html"] == "<p><em>emphasis</em></p>"
+    with app.app_context():
+        db.session.get(Comment, comment["id"]).html = "<p>stale</p>"
+        db.session.commit()
+    runner.invoke(args=["rerender"])
+    assert client.get(url).get_json()["comments"][0]["html"] == "<p><em>emphasis</em></p>"

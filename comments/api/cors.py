@@ -12,18 +12,17 @@ from flask import Response, g, request
 
 from comments import sites, threads
 from comments.api import bp
-from comments.models import Site
 
 ALLOWED_HEADERS = "Content-Type, Authorization, X-Edit-Token"
 EXPOSED_HEADERS = "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
 METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 
 
-def _site_of_request() -> Site | None:
+def _site_of_request() -> sites.HasOrigins | None:
     """Return the site the request is about, from its query, body or comment id."""
     if "cors_site" in g:
         return g.cors_site
-    site = None
+    site: sites.HasOrigins | None = None
     slug = request.args.get("site")
     if slug is None and request.is_json:
         payload = request.get_json(silent=True, cache=True)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from comments import errors, identity, posting, threads
-from comments.api import bp, problems, serialize
+from comments.api import bp, cache, problems, serialize
 from comments.api.schemas import (
     MAX_ID,
     CommentIn,
@@ -39,11 +39,14 @@ def _parse(model: type[M], data: Any) -> M:
         raise _Invalid(problems.from_validation(exc)) from exc
 
 
+# Query parameters that may repeat (``thread=a&thread=b``), per model.
+_REPEATED: dict[type[BaseModel], tuple[str, ...]] = {CountsQuery: ("thread",)}
+
+
 def _query(model: type[M]) -> M:
     args: dict[str, Any] = request.args.to_dict(flat=True)
-    for name, info in model.model_fields.items():
-        if getattr(info.annotation, "__origin__", None) is list or "list[" in str(info.annotation):
-            args[name] = request.args.getlist(name)
+    for name in _REPEATED.get(model, ()):
+        args[name] = request.args.getlist(name)
     return _parse(model, args)
 
 
@@ -92,17 +95,23 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
 def list_comments() -> Response:
     """Return one page of a thread."""
     q = _query(ListQuery)
-    page = threads.get_page(
-        q.site,
-        q.thread,
-        sort=q.sort,
-        cursor=q.cursor,
-        limit=q.limit,
-        around=q.around,
-        replies_per_root=current_app.config["REPLIES_PER_ROOT"],
+    threads.check_page_query(q.sort, q.cursor)
+    version = threads.version_of(q.site, q.thread)
+    g.cors_site = version
+    per_root = current_app.config["REPLIES_PER_ROOT"]
+    key = (
+        *(version.site_id, version.moderation, version.thread_id, version.thread_version),
+        *(q.thread, q.sort, q.cursor, q.limit, q.around, per_root),
     )
-    g.cors_site = page.site
-    return jsonify(serialize.page(page))
+
+    def build() -> dict[str, Any]:
+        page = threads.get_page(
+            q.site, q.thread, sort=q.sort, cursor=q.cursor, limit=q.limit,
+            around=q.around, replies_per_root=per_root,
+        )  # fmt: skip
+        return serialize.page(page)
+
+    return cache.json_page(key, build)
 
 
 @bp.get("/comments/<int:comment_id>/replies")

@@ -1,0 +1,79 @@
+"""Rendered pages of threads, kept per process and checked against the thread's version.
+
+A page is rebuilt only when its thread's ``version`` has moved, which every
+write that changes what readers see makes happen (``threads.touch``). The
+version is read from the database on every request, so all workers and hosts
+agree on what is current; what is cached is only the work of building the page.
+The same key, hashed, is the response's ETag, so a browser that has the page
+gets a 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from flask import Response, current_app, request
+
+MAX_ENTRIES = 512
+_EXTENSION = "comments.pages"
+
+
+class PageCache:
+    """A small LRU of rendered pages, one per app (so tests' apps never share one)."""
+
+    def __init__(self, size: int = MAX_ENTRIES) -> None:
+        self.size = size
+        self._pages: OrderedDict[Hashable, tuple[str, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, key: Hashable, value: tuple[str, bytes]) -> None:
+        """Keep ``value``, forgetting the least recently used page past the size."""
+        with self._lock:
+            self._pages[key] = value
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def recall(self, key: Hashable) -> tuple[str, bytes] | None:
+        """Return the page kept for ``key``, if any."""
+        with self._lock:
+            value = self._pages.get(key)
+            if value is not None:
+                self._pages.move_to_end(key)
+            return value
+
+    def clear(self) -> None:
+        """Forget every page."""
+        with self._lock:
+            self._pages.clear()
+
+
+def _cache() -> PageCache:
+    cache: PageCache | None = current_app.extensions.get(_EXTENSION)
+    if cache is None:
+        cache = current_app.extensions.setdefault(_EXTENSION, PageCache())
+    return cache
+
+
+def json_page(key: Hashable, build: Callable[[], Any]) -> Response:
+    """Return the JSON for ``key``, from the cache or from ``build()``; answer 304 when fresh."""
+    pages = _cache()
+    entry = pages.recall(key)
+    if entry is None:
+        body = current_app.json.dumps(build()).encode()
+        etag = hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
+        entry = (etag, body)
+        pages.remember(key, entry)
+    etag, body = entry
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype="application/json")
+    response.set_etag(etag)
+    # Shared caches must ask again: the page changes the moment a comment lands.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
