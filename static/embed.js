@@ -1,0 +1,546 @@
+/* comments: the embeddable widget; one IIFE whose only global is window.Comments.
+ *   <div id="comments" data-site="S" data-thread="K"></div>
+ *   <script src="https://comments.example.com/static/embed.js" async></script>
+ * Settings, theming and languages: docs/widget.md. */
+(() => {
+  "use strict";
+  performance.mark("comments:start");
+
+  const script = document.currentScript || document.querySelector('script[src*="/embed.js"]');
+  const API = new URL("../api/v1/", script.src).href;
+  const I18N = new URL("i18n/", script.src).href;
+  const DEEPEST = 3; // replies indent to this level; deeper ones sit flat there
+  const STORE = "comments:author";
+  const SORTS = ["newest", "oldest", "top"];
+  const FIELDS = ["body", "author.name", "author.email", "author.website"];
+  const COLORS = "b3261e 8e24aa 5e35b1 1e63b5 00796b 2e7d32 b4480c ad1457 455a64 6d4c41".split(" ");
+  const HASH = /^#comment-(\d+)$/;
+  // Page styles reach in only through the inherited --comments-* properties (docs/widget.md);
+  // .w resets everything else the host element passes down (hostile pages set font-size: 0).
+  const CSS = `:host{display:block!important}
+.w{all:initial;display:block;font:15px/1.55 var(--comments-font,system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","PingFang SC","Microsoft YaHei",sans-serif);text-align:start}
+.w{--f:var(--comments-fg,light-dark(#1f2328,#e6edf3));--m:var(--comments-muted,light-dark(#59636e,#9198a1));--l:var(--comments-border,light-dark(#d1d9e0,#3d444d));--a:var(--comments-accent,light-dark(#0969da,#4493f8));--b:var(--comments-button,light-dark(#0969da,#1f6feb));--i:var(--comments-field,light-dark(#fff,#0d1117));--s:var(--comments-surface,light-dark(#f6f8fa,#151b23));--y:var(--comments-highlight,light-dark(#fff8c5,#3a3000));--e:light-dark(#d1242f,#ff7b72);--r:var(--comments-radius,8px);color-scheme:light;color:var(--f);background:var(--comments-bg,transparent);container-type:inline-size}
+.dark{color-scheme:dark}.auto{color-scheme:light dark}*{box-sizing:border-box}
+button,input,textarea{font:inherit;color:inherit}button{cursor:pointer}:focus-visible{outline:2px solid var(--a);outline-offset:2px}
+.hd{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:8px;border-bottom:1px solid var(--l);padding:0 0 10px;margin:0 0 18px}
+h2{font-size:17px;font-weight:650;margin:0}.sort{display:flex;gap:2px}
+.sort button,.lk{background:none;border:0;padding:4px 10px;border-radius:6px;color:var(--m);font-size:14px}
+.sort [aria-pressed=true]{background:var(--s);color:var(--f);font-weight:600}
+form{margin:0 0 8px}textarea,input{display:block;width:100%;background:var(--i);border:1px solid var(--l);border-radius:var(--r);padding:8px 11px;margin:0}
+textarea{min-height:60px;resize:vertical}.open textarea{min-height:104px}.c textarea{min-height:72px}
+form:not(.open) .id{display:none}.id{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:8px;margin:8px 0 0}
+label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
+.ft{display:flex;flex-wrap:wrap;align-items:center;gap:8px;margin:10px 0 0;font-size:13px;color:var(--m)}
+.ft p{margin:0}.bt{display:flex;gap:8px;margin-inline-start:auto}
+.btn{background:var(--b);color:#fff;border:0;border-radius:var(--r);padding:8px 18px;font-weight:600}.btn:disabled{opacity:.6;cursor:progress}
+.lk{padding:2px 0;font-size:13px;font-weight:600}.lk:hover{color:var(--a)}
+.fe{color:var(--e);font-size:13px;margin:4px 0 0}.fe:empty,.msg:empty{display:none}[aria-invalid=true]{border-color:var(--e)}
+.msg{margin:10px 0 0;padding:8px 12px;border-radius:var(--r);background:var(--s);border-inline-start:3px solid var(--e)}.msg .lk{margin-inline-start:8px;color:var(--a)}
+.note{color:var(--m);margin:16px 0;padding:12px 16px;background:var(--s);border-radius:var(--r)}
+.c{display:grid;grid-template-columns:auto minmax(0,1fr);gap:0 12px;margin:20px 0 0;border-radius:var(--r);scroll-margin:80px}
+.c .c{margin-top:16px}.c:focus{outline:0}.hl{background:var(--y);box-shadow:0 0 0 8px var(--y)}
+.av{width:40px;height:40px;border-radius:50%;display:grid;place-items:center;color:#fff;font-weight:600;overflow:hidden;user-select:none}
+.av img{width:100%;height:100%;object-fit:cover}.kids .av{width:32px;height:32px;font-size:13px}
+.meta{display:flex;flex-wrap:wrap;align-items:baseline;gap:0 8px;font-size:13px;color:var(--m)}
+.nm{font-size:14px;font-weight:650;color:var(--f);text-decoration:none}a.nm:hover{color:var(--a)}
+.bdg{font-size:11px;font-weight:600;padding:0 6px;border:1px solid var(--l);border-radius:9px}
+.tm{color:inherit;text-decoration:none}.tm:hover{text-decoration:underline}
+.tx{overflow-wrap:anywhere;margin:2px 0 4px}.tx>*{margin:0 0 8px}.tx>:last-child{margin-bottom:0}.tx a{color:var(--a)}
+.tx blockquote{padding:0 0 0 12px;border-inline-start:3px solid var(--l);color:var(--m)}.tx pre{overflow:auto;padding:8px 12px;background:var(--s);border-radius:6px}
+.tx code{font:.9em ui-monospace,Menlo,Consolas,monospace}.tx img{max-width:100%}.tx ul,.tx ol{padding-inline-start:22px}
+.pend{font-size:13px;margin:4px 0;padding:4px 10px;border-radius:6px;background:var(--y)}
+.more{display:block;width:100%;margin:24px 0 0;padding:10px;background:var(--s);border:1px solid var(--l);border-radius:var(--r);font-weight:600}
+.mr{color:var(--a);margin-top:10px}
+[hidden]{display:none!important}
+.sr,.hp{position:absolute;width:1px;height:1px;padding:0;border:0;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+@container (max-width:480px){.kids{margin-inline-start:-40px}}`;
+
+  const Comments = window.Comments = window.Comments || {};
+  if (Comments.init) return; // the script is on the page twice: the first copy does the work
+  let current = null;
+
+  const log = (msg) => console.warn("[comments] " + msg);
+
+  /* Build an element. What readers wrote only ever goes in through `text`. */
+  function h(tag, attrs, kids) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v == null || v === false) continue;
+      if (k === "text") el.textContent = v;
+      else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? "" : v);
+    }
+    el.append(...(kids || []).filter(Boolean));
+    return el;
+  }
+
+  const button = (cls, text, onclick, attrs) => h("button", {type: "button", class: cls, text, onclick, ...attrs});
+
+  /* Read (no argument), save or forget (null) the reader's name, email and website. */
+  function remember(who) {
+    try {
+      if (who === undefined) return JSON.parse(localStorage.getItem(STORE)) || {};
+      if (who) localStorage.setItem(STORE, JSON.stringify(who));
+      else localStorage.removeItem(STORE);
+    } catch { /* storage blocked: nothing is remembered */ }
+    return {};
+  }
+
+  function mount(host, o) {
+    const root = host.shadowRoot || host.attachShadow({mode: "open"});
+    const opt = (k) => String(o[k] ?? host.dataset[k] ?? script.dataset[k] ?? "");
+    const canonical = document.querySelector('link[rel="canonical"]');
+    const url = opt("url") || canonical?.href || location.href.split("#")[0];
+    const s = {
+      site: opt("site"), url, title: opt("title") || document.title, sso: opt("sso"),
+      thread: opt("thread") || new URL(url, location.href).pathname,
+      theme: ["dark", "auto"].includes(opt("theme")) ? opt("theme") : "light",
+      sort: SORTS.includes(opt("sort")) ? opt("sort") : "newest"
+    };
+    let lang = opt("lang") || navigator.language || "en";
+    if (!/^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i.test(lang)) lang = "en";
+    let strings = {}, fmt, seq = 0, gen = 0, dead = false, cursor = null, thread = null, count = 0;
+    let around = HASH.exec(location.hash)?.[1];
+    let w, head, sortBar, formSlot, list, moreBtn, live, mainForm;
+    const nodes = new Map(), replyForms = new Map(), aborter = new AbortController();
+
+    function t(key, vars = {}) {
+      let str = strings[key] ?? key;
+      if (typeof str === "object") str = str[fmt.plural.select(vars.n)] || str.other;
+      return str.replace(/\{(\w+)\}/g, (_, name) => name === "n" ? fmt.num.format(vars.n) : vars[name]);
+    }
+
+    /* Say `seconds` from now (negative: ago) in the reader's language. */
+    function relative(seconds) {
+      const units = [[60, "second"], [60, "minute"], [24, "hour"], [7, "day"], [4.35, "week"], [12, "month"], [1 / 0, "year"]];
+      for (const [size, unit] of units) {
+        if (Math.abs(seconds) < size) return fmt.rel.format(Math.round(seconds), unit);
+        seconds /= size;
+      }
+    }
+
+    /* Call the API; resolves with the JSON body plus its `_status`, rejects on network failure. */
+    async function request(path, init = {}) {
+      init.signal = aborter.signal;
+      init.credentials = "omit";
+      init.headers ||= {};
+      if (s.sso) init.headers.Authorization = "Bearer " + s.sso;
+      const res = await fetch(API + path, init);
+      const data = await res.json().catch(() => ({}));
+      data._status = res.status;
+      return data;
+    }
+
+    function announce(text) {
+      live.textContent = "";
+      requestAnimationFrame(() => { live.textContent = text; });
+    }
+
+    /* Initials on a colour picked by the author's hash: nothing is fetched from elsewhere. */
+    function avatar(author) {
+      const box = h("div", {class: "av", "aria-hidden": "true"});
+      if (/^https:\/\//.test(author.avatar)) {
+        box.append(h("img", {src: author.avatar, alt: "", loading: "lazy", referrerpolicy: "no-referrer"}));
+        return box;
+      }
+      const words = (author.name || "?").trim().split(/\s+/);
+      const initial = (word) => Array.from(word)[0] || "";
+      box.textContent = (initial(words[0]) + (words[1] ? initial(words.at(-1)) : "")).toUpperCase();
+      box.style.background = "#" + COLORS[parseInt((author.hash || "0").slice(0, 8), 16) % COLORS.length];
+      return box;
+    }
+
+    function time(iso) {
+      const date = new Date(iso), seconds = (date - Date.now()) / 1000;
+      return h("time", {datetime: iso, title: date.toLocaleString(lang), text: seconds > -45 ? t("now") : relative(seconds)});
+    }
+
+    /* Render one comment; `replyTo` is set when it is not shown right under its parent. */
+    function node(c, level, replyTo, reason) {
+      const a = c.author, id = "comment-" + c.id, web = /^https?:\/\//i.test(a.website);
+      const name = h(web ? "a" : "span", {
+        class: "nm", id: id + "n", text: a.name, href: web && a.website,
+        rel: web && "nofollow ugc noopener noreferrer", target: web && "_blank"
+      });
+      const meta = h("div", {class: "meta"}, [
+        name,
+        ...(a.badges || []).map((b) => h("span", {class: "bdg", text: b})),
+        replyTo && h("span", {text: t("inReplyTo", {name: replyTo.name})}),
+        h("a", {class: "tm", href: location.href.split("#")[0] + "#" + id}, [time(c.created_at)]),
+        c.edited_at && h("span", {text: t("edited")})
+      ]);
+      const text = h("div", {class: "tx"});
+      text.innerHTML = c.html; // sanitized by the service: the only HTML it sends
+      const rec = {c, level, kids: h("div", {class: "kids"}), shown: 0};
+      rec.btn = button("lk", t("reply"), () => openReply(rec), {"aria-label": t("replyTo", {name: a.name}), "aria-expanded": "false"});
+      rec.body = h("div", {}, [
+        meta,
+        c.status === "pending" && h("p", {class: "pend", text: t("pending") + (reason ? " " + reason : "")}),
+        text,
+        !thread.closed && h("div", {class: "act"}, [rec.btn]),
+        replyForms.get(c.id)?.el,
+        rec.kids
+      ]);
+      rec.el = h("article", {class: "c", id, tabindex: "-1", "aria-labelledby": id + "n"}, [avatar(a), rec.body]);
+      nodes.set(c.id, rec);
+      return rec;
+    }
+
+    /* Put a reply under its parent, or flat at the deepest level with "in reply to". */
+    function place(c, top, reason) {
+      const p = nodes.get(c.parent_id);
+      let box = top.kids, level = 1, replyTo = c.in_reply_to;
+      if (p && p.level < DEEPEST) [box, level, replyTo] = [p.kids, p.level + 1, null];
+      else if (p) [box, level] = [p.el.parentNode, p.level];
+      const rec = node(c, level, replyTo, reason);
+      rec.top = top;
+      top.shown++;
+      box.append(rec.el);
+      return rec;
+    }
+
+    function nest(replies, top) {
+      for (const c of replies || []) { place(c, top); nest(c.replies, top); }
+    }
+
+    function rootNode(c, reason) {
+      const rec = node(c, 0, null, reason);
+      Object.assign(rec, {top: rec, total: c.replies_total || 0, cursor: c.replies_cursor});
+      nest(c.replies, rec);
+      moreReplies(rec);
+      return rec;
+    }
+
+    /* Keep the "show N more replies" button of a root comment true. */
+    function moreReplies(rec) {
+      const left = rec.total - rec.shown;
+      if (!rec.cursor || left <= 0) {
+        rec.more?.remove();
+        rec.more = null;
+        return;
+      }
+      rec.more ||= rec.body.appendChild(button("lk mr", "", () => loadReplies(rec)));
+      rec.more.textContent = t("moreReplies", {n: left});
+    }
+
+    async function loadReplies(rec) {
+      const btn = rec.more, limit = Math.min(100, rec.total - rec.shown);
+      btn.disabled = true;
+      try {
+        const data = await request(`comments/${rec.c.id}/replies?limit=${limit}&cursor=${encodeURIComponent(rec.cursor)}`);
+        if (data._status !== 200) throw new Error(data.detail);
+        const added = data.comments.map((c) => place(c, rec));
+        rec.cursor = data.next_cursor;
+        moreReplies(rec);
+        added[0]?.el.focus();
+        announce(t("loaded", {n: added.length}));
+      } catch (err) {
+        if (!dead) log("could not load replies: " + err.message);
+      }
+      btn.disabled = false;
+    }
+
+    function setCount(n) {
+      count = n;
+      head.textContent = t("count", {n});
+    }
+
+    /* Highlight the comment of a permalink, scroll to it, and move focus there. */
+    function focusComment(id) {
+      const rec = nodes.get(+id);
+      if (!rec) return false;
+      root.querySelector(".hl")?.classList.remove("hl");
+      rec.el.classList.add("hl");
+      rec.el.scrollIntoView({block: "start"});
+      rec.el.focus({preventScroll: true});
+      return true;
+    }
+
+    function onHash() {
+      const id = HASH.exec(location.hash)?.[1];
+      if (id && thread && !focusComment(id)) {
+        around = id;
+        load(false);
+      }
+    }
+
+    function sortBy(key) {
+      if (s.sort === key) return;
+      s.sort = key;
+      around = null;
+      sortBar.querySelectorAll("button").forEach((b, i) => b.setAttribute("aria-pressed", SORTS[i] === key));
+      load(false);
+    }
+
+    function page(more) {
+      let q = `comments?site=${encodeURIComponent(s.site)}&thread=${encodeURIComponent(s.thread)}&sort=${s.sort}`;
+      if (more) q += "&cursor=" + encodeURIComponent(cursor);
+      else if (around) q += "&around=" + around;
+      return request(q);
+    }
+
+    /* Show the first page (replacing the list) or append the next one. */
+    async function load(more, pending) {
+      const mine = ++gen;
+      if (more) [moreBtn.disabled, moreBtn.textContent] = [true, t("loadingMore")];
+      else list.setAttribute("aria-busy", "true");
+      try {
+        const data = await (pending || page(more));
+        if (mine !== gen) return;
+        if (data._status === 404 && around) {
+          around = null; // the linked comment is gone: show the thread from the top
+          return load(false);
+        }
+        if (data._status !== 200) throw new Error(data.detail || "HTTP " + data._status);
+        show(data, more);
+      } catch (err) {
+        if (dead || mine !== gen) return;
+        log("could not load comments: " + err.message);
+        const retry = button("lk", t("retry"), () => load(more));
+        if (more) [moreBtn.disabled, moreBtn.textContent] = [false, t("loadMore")];
+        else list.replaceChildren(h("p", {class: "note", role: "alert"}, [t("loadFailed") + " ", retry]));
+      }
+    }
+
+    function show(data, more) {
+      const first = !thread;
+      thread = data.thread;
+      cursor = data.next_cursor;
+      if (first) {
+        setCount(thread.comment_count);
+        if (thread.closed) closeThread();
+        else formSlot.append((mainForm = form(null)).el);
+      }
+      if (!more) {
+        nodes.clear();
+        list.replaceChildren();
+      }
+      const recs = data.comments.map((c) => rootNode(c));
+      list.append(...recs.map((r) => r.el));
+      if (!list.firstChild) list.append(h("p", {class: "note empty", text: t("empty")}));
+      list.removeAttribute("aria-busy");
+      [moreBtn.hidden, moreBtn.disabled, moreBtn.textContent] = [!cursor, false, t("loadMore")];
+      if (more) {
+        recs[0]?.el.focus();
+        announce(t("loaded", {n: recs.length}));
+      } else if (around) focusComment(around);
+      if (first) requestAnimationFrame(() => performance.mark("comments:painted"));
+    }
+
+    function closeThread() {
+      thread.closed = true;
+      w.classList.add("closed");
+      formSlot.replaceChildren(h("p", {class: "note", text: t("closed"), tabindex: "-1"}));
+      root.querySelectorAll(".act,.c form").forEach((x) => x.remove());
+      replyForms.clear();
+    }
+
+    function openReply(rec) {
+      let f = replyForms.get(rec.c.id);
+      if (!f) {
+        replyForms.set(rec.c.id, f = form(rec));
+        rec.body.insertBefore(f.el, rec.kids);
+      }
+      rec.btn.setAttribute("aria-expanded", "true");
+      f.body.focus();
+    }
+
+    /* A comment form; `parent` is the record of the comment replied to, or null. */
+    function form(parent) {
+      const id = "f" + ++seq, saved = remember(), from = mainForm ? mainForm.values() : saved;
+      const inputs = {}, errs = {};
+      const field = (key, tag, attrs, label, hidden) => {
+        const fid = id + key.replace(".", "-");
+        errs[key] = h("p", {class: "fe", id: fid + "e"});
+        inputs[key] = h(tag, {...attrs, id: fid, name: key, "aria-describedby": (hidden ? id + "md " : "") + fid + "e"});
+        return h("div", {}, [h("label", {for: fid, text: label, class: hidden && "sr"}), inputs[key], errs[key]]);
+      };
+      const msg = h("div", {class: "msg", role: "alert"});
+      const submit = h("button", {type: "submit", class: "btn"});
+      const label = () => { submit.textContent = t(parent ? "postReply" : "post"); };
+      const forget = button("lk", t("forget"), () => {
+        remember(null);
+        for (const f of [mainForm, ...replyForms.values()]) {
+          if (!f) continue;
+          FIELDS.slice(1).forEach((k) => { f.inputs[k].value = ""; });
+          f.remembered.hidden = true;
+        }
+        inputs["author.name"].focus();
+      });
+      const remembered = h("p", {hidden: !saved.name}, [t("remembered") + " ", forget]);
+      // The honeypot: people never see or reach it, so whatever it holds was typed by a bot.
+      const hp = h("input", {class: "hp", name: "hp", tabindex: "-1", autocomplete: "off", "aria-hidden": "true"});
+      const cancel = () => {
+        replyForms.delete(parent.c.id);
+        el.remove();
+        parent.btn.setAttribute("aria-expanded", "false");
+      };
+      // The name, email and website fields unfold once the reader starts writing.
+      const unfold = () => el.classList.add("open");
+      const el = h("form", {novalidate: true, class: saved.name && "open", onsubmit: (e) => { e.preventDefault(); send(); }}, [
+        field("body", "textarea", {
+          required: true, maxlength: "10000", rows: 2, onfocus: unfold,
+          placeholder: t(parent ? "replyPlaceholder" : "placeholder")
+        }, parent ? t("replyTo", {name: parent.c.author.name}) : t("body"), true),
+        h("div", {class: "id"}, [
+          field("author.name", "input", {required: true, autocomplete: "name", maxlength: "80", value: from.name}, t("name")),
+          field("author.email", "input", {type: "email", autocomplete: "email", value: from.email}, t("email")),
+          field("author.website", "input", {type: "url", autocomplete: "url", value: from.website}, t("website"))
+        ]),
+        hp,
+        h("div", {class: "ft"}, [
+          h("div", {}, [
+            h("p", {id: id + "md", text: t("markdown")}),
+            thread.moderation === "pre" && h("p", {text: t("premod")}),
+            remembered
+          ]),
+          h("div", {class: "bt"}, [
+            parent && button("lk", t("cancel"), () => { cancel(); parent.btn.focus(); }),
+            submit
+          ])
+        ]),
+        msg
+      ]);
+      label();
+
+      const values = () => ({
+        name: inputs["author.name"].value.trim(),
+        email: inputs["author.email"].value.trim(),
+        website: inputs["author.website"].value.trim()
+      });
+
+      const fail = (text, retry) => msg.replaceChildren(text, retry ? button("lk", t("retry"), send) : "");
+
+      async function send() {
+        const who = values(), author = {name: who.name};
+        if (who.email) author.email = who.email;
+        if (who.website) author.website = who.website;
+        const payload = {site: s.site, thread: s.thread, url: s.url, title: s.title || undefined, body: inputs.body.value, author, hp: hp.value};
+        if (parent) payload.parent_id = parent.c.id;
+        for (const k of FIELDS) {
+          errs[k].textContent = "";
+          inputs[k].removeAttribute("aria-invalid");
+        }
+        msg.replaceChildren();
+        unfold();
+        [submit.disabled, submit.textContent] = [true, t("posting")];
+        let data;
+        try {
+          data = await request("comments", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(payload)});
+        } catch {
+          if (!dead) fail(t("offline"), true); // the draft stays in the form
+        }
+        submit.disabled = false;
+        label();
+        if (!data) return;
+        if (data._status === 201 || data._status === 202) return posted(data, who);
+        if (data.code === "thread_closed") {
+          closeThread();
+          return formSlot.firstChild.focus();
+        }
+        if (data.code === "rate_limited") return fail(t("tooFast", {when: relative(Math.max(1, +data.retry_after || 60))}));
+        if (data.code !== "validation") return fail(data.detail || t("failed"), data._status >= 500);
+        const errors = data.errors || {}, bad = FIELDS.filter((k) => errors[k]);
+        for (const k of bad) {
+          errs[k].textContent = errors[k];
+          inputs[k].setAttribute("aria-invalid", "true");
+        }
+        // Errors on fields the reader cannot see (url, parent_id...) read best in the server's words.
+        fail(Object.keys(errors).length > bad.length ? data.detail : t("fix"));
+        inputs[bad[0]]?.focus();
+      }
+
+      function posted(data, who) {
+        const c = data.comment;
+        let rec;
+        remember(who);
+        for (const f of [mainForm, ...replyForms.values()]) if (f) f.remembered.hidden = false;
+        inputs.body.value = "";
+        if (parent) {
+          cancel();
+          rec = place(c, parent.top, data.reason);
+          parent.top.total++;
+          moreReplies(parent.top);
+        } else {
+          rec = rootNode(c, data.reason);
+          list.prepend(rec.el);
+          list.querySelector(".empty")?.remove();
+        }
+        if (!data.held) setCount(count + 1);
+        rec.el.focus();
+        announce(t(data.held ? "held" : "posted"));
+      }
+
+      return {el, body: inputs.body, inputs, remembered, values};
+    }
+
+    function render() {
+      head = h("h2", {text: t("region")});
+      sortBar = h("div", {class: "sort", role: "group", "aria-label": t("sort")},
+        SORTS.map((key) => button("", t(key), () => sortBy(key), {"aria-pressed": String(key === s.sort)})));
+      formSlot = h("div");
+      list = h("div", {class: "list"}, [h("p", {class: "note", text: t("loading")})]);
+      moreBtn = button("more", "", () => load(true), {hidden: true});
+      live = h("div", {class: "sr", "aria-live": "polite"});
+      w = h("section", {class: "w " + s.theme, lang, "aria-label": t("region")}, [
+        h("div", {class: "hd"}, [head, sortBar]), formSlot, list, moreBtn, live
+      ]);
+      root.replaceChildren(h("style", {text: CSS}), w);
+    }
+
+    async function start() {
+      const first = page(false); // ask for the comments while the strings load
+      first.catch(() => {}); // load() reports it
+      try {
+        // Every language, English included, is one file in static/i18n; the
+        // service answers a tag it has no file for with the closest language.
+        strings = await (await fetch(I18N + lang + ".json", {signal: aborter.signal})).json();
+      } catch (err) {
+        return dead || log(`could not load the strings for ${lang}: ${err.message}`);
+      }
+      if (dead) return;
+      lang = strings.lang;
+      fmt = {plural: new Intl.PluralRules(lang), num: new Intl.NumberFormat(lang), rel: new Intl.RelativeTimeFormat(lang, {numeric: "auto"})};
+      render();
+      load(false, first);
+    }
+
+    if (!s.site) {
+      log("data-site is missing on the comments container");
+      return null;
+    }
+    start();
+    addEventListener("hashchange", onHash);
+    return () => {
+      dead = true;
+      aborter.abort();
+      removeEventListener("hashchange", onHash);
+      root.replaceChildren();
+    };
+  }
+
+  const container = (o) => {
+    const el = o.el || script.dataset.container || "#comments";
+    return typeof el === "string" ? document.querySelector(el) : el;
+  };
+
+  /* Mount the widget, replacing the earlier mount: single-page apps call this on navigation. */
+  Comments.init = (o = {}) => {
+    const el = container(o);
+    if (!el) return log("no element to mount the comments into");
+    current?.();
+    current = mount(el, o);
+  };
+
+  // Mount now if the container is there, else as soon as it is (head, defer, added later).
+  if (container({})) Comments.init();
+  else {
+    const watch = new MutationObserver(() => {
+      if (current || container({})) {
+        watch.disconnect();
+        if (!current) Comments.init();
+      }
+    });
+    watch.observe(document.documentElement, {childList: true, subtree: true});
+  }
+})();
