@@ -132,14 +132,14 @@ def _thread_for(site: Site, thread: Thread | None, new: NewComment) -> Thread:
     if new.url is not None and not sites.allows_origin(site, sites.origin_of(new.url)):
         raise errors.ValidationFailed(
             "The page address is not on this site.",
-            errors={"url": "must be an address on one of the site's origins"},
+            errors={"url": "The page address is not on one of the site's origins."},
         )
     if thread is None:
         query = select(Thread).where(Thread.site_id == site.id, Thread.key == new.thread)
         if new.url is None:
             raise errors.ValidationFailed(
                 "The page address is missing.",
-                errors={"url": "is required for the first comment on a page"},
+                errors={"url": "The page address is needed for the first comment on a page."},
             )
         thread = Thread(
             site_id=site.id, key=new.thread, url=new.url, title=new.title, comment_count=0
@@ -166,7 +166,7 @@ def _parent_for(thread: Thread, parent_id: int | None) -> Comment | None:
     if parent is None or parent.thread_id != thread.id or parent.status != Status.APPROVED:
         raise errors.ValidationFailed(
             "The comment you are replying to is not available.",
-            errors={"parent_id": "no such comment in this discussion"},
+            errors={"parent_id": "The comment you reply to is not in this discussion."},
         )
     return parent
 
@@ -179,7 +179,7 @@ def _render(body: str) -> str:
     if not markup.plain_text(html).strip():
         raise errors.ValidationFailed(
             "Your comment is empty once formatting is removed.",
-            errors={"body": "has no visible text"},
+            errors={"body": "Your comment has no visible text."},
         )
     return html
 

@@ -60,7 +60,8 @@ class Replies:
 def bad_cursor() -> errors.CommentsError:
     """Return the error for a cursor this service did not hand out."""
     return errors.CommentsError(
-        "The page cursor is not valid.", errors={"cursor": "is not a cursor from this service"}
+        "The page cursor is not valid.",
+        errors={"cursor": "The cursor is not one this service handed out."},
     )
 
 
@@ -176,7 +177,7 @@ def check_page_query(sort: str, cursor: str | None) -> None:
     """Refuse an unknown sort or a cursor this service did not hand out."""
     if sort not in SORTS:
         raise errors.CommentsError(
-            "Unknown sort order.", errors={"sort": "must be one of newest, oldest, top"}
+            "Unknown sort order.", errors={"sort": "The sort must be newest, oldest or top."}
         )
     if cursor is not None:
         _key_values(cursor, sort)
@@ -316,7 +317,7 @@ def get_replies(comment_id: int, *, cursor: str | None = None, limit: int = 20) 
     if root.root_id is not None:
         raise errors.CommentsError(
             "Replies are listed under top-level comments only.",
-            errors={"id": "is a reply, not a top-level comment"},
+            errors={"id": "The comment is a reply, not a top-level comment."},
         )
     after = 0
     if cursor is not None:

@@ -273,3 +273,11 @@ def test_unknown_fields_are_ignored(client, site):
 def test_website_is_kept_for_the_author(client, site):
     comment = post_ok(client, author={"name": "Ann", "website": "https://ann.example/"})
     assert comment["author"]["website"] == "https://ann.example/"
+
+
+def test_field_errors_are_sentences_a_reader_can_act_on(client, site):
+    response = post(client, body="", author={"name": "", "email": "nope"})
+    errors = response.get_json()["errors"]
+    assert errors["body"] == "Your comment must not be empty."
+    assert errors["author.name"] == "Your name must not be empty."
+    assert errors["author.email"] == "Your email address is not valid."

@@ -97,16 +97,36 @@ def _message(error: Any) -> str:
     return _MESSAGES.get(kind, str(error.get("msg", "is not valid")))
 
 
+# How a field is named in a sentence a reader sees under it.
+_LABELS = {
+    "body": "Your comment",
+    "author": "The author",
+    "author.name": "Your name",
+    "author.email": "Your email address",
+    "author.website": "Your website",
+    "url": "The page address",
+    "title": "The page title",
+    "parent_id": "The comment you reply to",
+    "thread": "The thread key",
+    "site": "The site",
+}
+
+
+def _sentence(name: str, fragment: str) -> str:
+    label = _LABELS.get(name, f"The field {name!r}")
+    return f"{label} {fragment}."
+
+
 def from_validation(exc: ValidationError, status: int = 422) -> Response:
-    """Turn a pydantic validation error into per-field messages a reader can act on."""
+    """Turn a pydantic validation error into per-field sentences a reader can act on."""
     fields: dict[str, str] = {}
     for error in exc.errors(include_url=False):
         name = ".".join(str(part) for part in error["loc"]) or "body"
-        fields.setdefault(name, _message(error))
-    summary = "; ".join(f"{name} {message}" for name, message in fields.items())
+        fields.setdefault(name, _sentence(name, _message(error)))
+    summary = " ".join(fields.values())
     return problem(
         status,
-        f"Please check the form: {summary}.",
+        f"Please check the form. {summary}",
         code="validation" if status == 422 else "bad_request",
         title="Invalid input",
         field_errors=fields,

@@ -57,7 +57,7 @@ class AuthorIn(_Input):
         try:
             checked = validate_email(value.strip(), check_deliverability=False)
         except EmailNotValidError as exc:
-            raise ValueError("is not a valid email address") from exc
+            raise ValueError("is not valid") from exc
         return str(checked.normalized)
 
     @field_validator("website")
