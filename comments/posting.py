@@ -8,7 +8,7 @@ from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from comments import errors, identity, markup, sites, spam, threads
-from comments.database import begin_write
+from comments.database import write_transaction
 from comments.extensions import db
 from comments.models import Comment, Site, Status, Thread
 
@@ -56,18 +56,18 @@ class Posted:
 
 def create_comment(new: NewComment, policy: Policy) -> Posted:
     """Store a new comment or reply, or raise without changing anything."""
-    begin_write()
-    try:
+    spam.check_honeypot(new.honeypot)
+    # Rendering is the slow part and needs no database: do it before queueing to write.
+    html = _render(new.body)
+    with write_transaction():
         site, thread = threads.locate(new.site, new.thread)
         if new.origin is not None and not sites.allows_origin(site, new.origin):
             raise errors.Forbidden(
                 "This page is not allowed to post to this site.", code="origin_refused"
             )
-        spam.check_honeypot(new.honeypot)
         thread = _thread_for(site, thread, new)
         parent = _parent_for(thread, new.parent_id)
         in_reply_to = (parent.id, parent.author.name) if parent else None
-        html = _render(new.body)
         author = identity.find_or_create_guest(
             site.id, new.name, new.email, new.website, secret=policy.secret
         )
@@ -93,10 +93,6 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
         db.session.flush()
         if not reasons:
             count_visible(comment, +1)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return Posted(comment=comment, reasons=reasons, in_reply_to=in_reply_to)
 
 
