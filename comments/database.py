@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -26,6 +28,7 @@ from comments.extensions import db
 _WRITE = "comments_write"
 _NO_BEGIN = "comments_no_begin"
 _LOCK_FILE = "comments.write_lock"
+_STAMP = "comments.change_stamp"
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -36,7 +39,9 @@ def init_app(app: Flask) -> None:
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)
         if engine.url.database not in (None, "", ":memory:"):
-            app.extensions[_LOCK_FILE] = os.path.abspath(engine.url.database) + "-writelock"
+            path = os.path.abspath(engine.url.database)
+            app.extensions[_LOCK_FILE] = path + "-writelock"
+            app.extensions[_STAMP] = ChangeStamp(path)
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -126,3 +131,34 @@ def read_rows(sql: str, params: Sequence[Any]) -> list[Any]:
         else:
             conn.execution_options(isolation_level="AUTOCOMMIT")
         return list(conn.exec_driver_sql(sql, tuple(params)))
+
+
+class ChangeStamp:
+    """Tell, for the price of one pragma, whether anything was committed since last asked.
+
+    SQLite's ``PRAGMA data_version`` changes whenever another connection
+    commits to the file, whichever process it is in. Each process keeps its
+    own read-only connection for asking, opened lazily (after a fork).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._pid: int | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> int:
+        """Return a number that differs from the last one if anything was committed."""
+        with self._lock:
+            if self._conn is None or self._pid != os.getpid():
+                # Never written through; it only asks.
+                self._conn = sqlite3.connect(self.path, check_same_thread=False)
+                self._pid = os.getpid()
+            row = self._conn.execute("PRAGMA data_version").fetchone()
+            return int(row[0])
+
+
+def change_stamp() -> int | None:
+    """Return the database's change stamp, or None where none is cheap to get."""
+    stamp: ChangeStamp | None = current_app.extensions.get(_STAMP)
+    return stamp.current() if stamp is not None else None

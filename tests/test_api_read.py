@@ -311,3 +311,25 @@ def test_moderation_mode_shows_at_once(client, runner, site):
     assert read(client)["thread"]["moderation"] == "post"
     runner.invoke(args=["site", "update", "news", "--moderation", "pre"])
     assert read(client)["thread"]["moderation"] == "pre"
+
+
+def test_counts_change_the_moment_a_comment_lands_in_another_process(app, client, site, tmp_path):
+    import subprocess
+    import sys
+
+    url = "/api/v1/counts?site=news&thread=story-1"
+    assert client.get(url).get_json()["counts"]["story-1"] == 0
+    post_ok(client)
+    assert client.get(url).get_json()["counts"]["story-1"] == 1
+    # A commit from another process (here: closing the thread) is seen at once too.
+    page = "/api/v1/comments?site=news&thread=story-1"
+    assert client.get(page).get_json()["thread"]["closed"] is False
+    database = app.config["SQLALCHEMY_DATABASE_URI"]
+    script = (
+        "from comments import create_app; from comments import threads;"
+        f"app = create_app({{'SQLALCHEMY_DATABASE_URI': {database!r}, 'SECRET_KEY': 'x',"
+        f" 'INSTANCE_PATH': {str(tmp_path)!r}}});"
+        "ctx = app.app_context(); ctx.push(); threads.set_closed('news', 'story-1', True)"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+    assert client.get(page).get_json()["thread"]["closed"] is True

@@ -18,8 +18,11 @@ from typing import Any
 
 from flask import Response, current_app, request
 
+from comments import database
+
 MAX_ENTRIES = 512
 _EXTENSION = "comments.pages"
+_MEMO = "comments.memo"
 
 
 class PageCache:
@@ -52,11 +55,30 @@ class PageCache:
             self._pages.clear()
 
 
-def _cache() -> PageCache:
-    cache: PageCache | None = current_app.extensions.get(_EXTENSION)
+def _cache(name: str = _EXTENSION) -> PageCache:
+    cache: PageCache | None = current_app.extensions.get(name)
     if cache is None:
-        cache = current_app.extensions.setdefault(_EXTENSION, PageCache())
+        cache = current_app.extensions.setdefault(name, PageCache())
     return cache
+
+
+def while_unchanged(key: Hashable, compute: Callable[[], Any]) -> Any:
+    """Return ``compute()``, reusing the last answer while the database has not changed.
+
+    Only where the database can say so cheaply (SQLite's change stamp); elsewhere
+    ``compute()`` runs every time. The stamp is read before computing, so a
+    commit that lands meanwhile makes the next call compute again.
+    """
+    stamp = database.change_stamp()
+    if stamp is None:
+        return compute()
+    memo = _cache(_MEMO)
+    hit = memo.recall(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    value = compute()
+    memo.remember(key, (stamp, value))  # type: ignore[arg-type]
+    return value
 
 
 def json_page(key: Hashable, build: Callable[[], Any]) -> Response:

@@ -96,7 +96,9 @@ def list_comments() -> Response:
     """Return one page of a thread."""
     q = _query(ListQuery)
     threads.check_page_query(q.sort, q.cursor)
-    version = threads.version_of(q.site, q.thread)
+    version = cache.while_unchanged(
+        ("version", q.site, q.thread), lambda: threads.version_of(q.site, q.thread)
+    )
     g.cors_site = version
     per_root = current_app.config["REPLIES_PER_ROOT"]
     key = (
@@ -189,7 +191,10 @@ def post_comment() -> tuple[Response, int]:
 def counts() -> Response:
     """Return visible comment counts for many threads."""
     q = _query(CountsQuery)
-    return jsonify({"counts": threads.counts(q.site, q.thread)})
+    found = cache.while_unchanged(
+        ("counts", q.site, tuple(q.thread)), lambda: threads.counts(q.site, q.thread)
+    )
+    return jsonify({"counts": found})
 
 
 @bp.get("/openapi.json")
