@@ -11,7 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_wheel_ships_migrations_static_files_and_templates(tmp_path):
-    wheel = next(iter(WheelBuilder(str(ROOT)).build(directory=str(tmp_path), versions=["standard"])))
+    wheel = next(
+        iter(WheelBuilder(str(ROOT)).build(directory=str(tmp_path), versions=["standard"]))
+    )
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "comments/migrations/env.py" in names
     assert "comments/migrations/alembic.ini" in names
