@@ -6,7 +6,7 @@ import hashlib
 import hmac
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from comments.extensions import db
@@ -33,15 +33,20 @@ def guest_identity(name: str, email: str | None) -> str:
     return hashlib.sha256(basis.encode()).hexdigest()
 
 
+_GUEST = select(Author).where(
+    Author.site_id == bindparam("site_id"),
+    Author.kind == GUEST,
+    Author.identity == bindparam("identity"),
+)
+
+
 def find_or_create_guest(
     site_id: int, name: str, email: str | None, website: str | None, *, secret: str
 ) -> Author:
     """Return the guest author with this name and email on the site, creating one."""
     identity = guest_identity(name, email)
-    query = select(Author).where(
-        Author.site_id == site_id, Author.kind == GUEST, Author.identity == identity
-    )
-    author = db.session.scalar(query)
+    params = {"site_id": site_id, "identity": identity}
+    author = db.session.scalar(_GUEST, params)
     if author is None:
         author = Author(
             site_id=site_id,
@@ -58,7 +63,7 @@ def find_or_create_guest(
             with db.session.begin_nested():
                 db.session.add(author)
         except IntegrityError:
-            author = db.session.scalars(query).one()
+            author = db.session.scalars(_GUEST, params).one()
     if website is not None and author.website != website:
         author.website = website
     return author

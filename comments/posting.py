@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from comments import errors, identity, markup, sites, spam, threads
@@ -96,30 +96,55 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
     return Posted(comment=comment, reasons=reasons, in_reply_to=in_reply_to)
 
 
+# Built once: these run on every post, inside the write lock.
+_COUNT_THREAD = (
+    update(Thread)
+    .where(Thread.id == bindparam("tid"))
+    .values(comment_count=Thread.comment_count + bindparam("delta"), version=Thread.version + 1)
+)
+_COUNT_ANCESTORS = (
+    update(Comment)
+    .where(Comment.id.in_([bindparam("parent"), bindparam("root")]))
+    .values(
+        reply_count=Comment.reply_count
+        + case((Comment.id == bindparam("parent_again"), bindparam("d_reply")), else_=0),
+        descendant_count=Comment.descendant_count
+        + case((Comment.id == bindparam("root_again"), bindparam("d_desc")), else_=0),
+    )
+)
+_DUPLICATE = (
+    select(Comment.id)
+    .where(
+        Comment.thread_id == bindparam("tid"),
+        Comment.author_id == bindparam("aid"),
+        Comment.body == bindparam("body"),
+        Comment.status.in_([Status.APPROVED.value, Status.PENDING.value]),
+    )
+    .limit(1)
+)
+
+
 def count_visible(comment: Comment, delta: int) -> None:
     """Move the visible-comment counters when ``comment`` appears (+1) or goes (-1).
 
     Counters are changed with ``x = x + delta`` in SQL so that concurrent
     writers on PostgreSQL never lose an update. The thread's version moves too,
-    so cached pages of it are rebuilt.
+    so cached pages of it are rebuilt. The parent and the root are often the
+    same row, so one statement serves both.
     """
-    db.session.execute(
-        update(Thread)
-        .where(Thread.id == comment.thread_id)
-        .values(comment_count=Thread.comment_count + delta, version=Thread.version + 1)
-    )
+    connection = db.session.connection()
+    connection.execute(_COUNT_THREAD, {"tid": comment.thread_id, "delta": delta})
     if comment.parent_id is not None and comment.root_id is not None:
-        # The parent and the root are often the same row: one statement for both.
-        parent, root = comment.parent_id, comment.root_id
-        db.session.execute(
-            update(Comment)
-            .where(Comment.id.in_({parent, root}))
-            .values(
-                reply_count=Comment.reply_count + case((Comment.id == parent, delta), else_=0),
-                descendant_count=Comment.descendant_count
-                + case((Comment.id == root, delta), else_=0),
-            ),
-            execution_options={"synchronize_session": False},
+        connection.execute(
+            _COUNT_ANCESTORS,
+            {
+                "parent": comment.parent_id,
+                "root": comment.root_id,
+                "parent_again": comment.parent_id,
+                "root_again": comment.root_id,
+                "d_reply": delta,
+                "d_desc": delta,
+            },
         )
 
 
@@ -181,10 +206,5 @@ def _render(body: str) -> str:
 
 
 def _is_duplicate(thread_id: int, author_id: int, body: str) -> bool:
-    query = select(Comment.id).where(
-        Comment.thread_id == thread_id,
-        Comment.author_id == author_id,
-        Comment.body == body,
-        Comment.status.in_([Status.APPROVED.value, Status.PENDING.value]),
-    )
-    return db.session.scalar(query.limit(1)) is not None
+    params = {"tid": thread_id, "aid": author_id, "body": body}
+    return db.session.connection().execute(_DUPLICATE, params).first() is not None

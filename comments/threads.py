@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, select, tuple_, union_all, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select, tuple_, union_all, update
 from sqlalchemy.orm import aliased
 
 from comments import database, errors, sites
@@ -134,13 +134,16 @@ def find_thread(site: Site, key: str) -> Thread | None:
     return db.session.scalar(select(Thread).where(Thread.site_id == site.id, Thread.key == key))
 
 
+_LOCATE = (
+    select(Site, Thread)
+    .outerjoin(Thread, and_(Thread.site_id == Site.id, Thread.key == bindparam("key")))
+    .where(Site.slug == bindparam("slug"))
+)
+
+
 def locate(site_slug: str, thread_key: str) -> tuple[Site, Thread | None]:
     """Return a site and its thread with ``thread_key`` (None if uncommented) in one query."""
-    row = db.session.execute(
-        select(Site, Thread)
-        .outerjoin(Thread, and_(Thread.site_id == Site.id, Thread.key == thread_key))
-        .where(Site.slug == site_slug)
-    ).first()
+    row = db.session.execute(_LOCATE, {"slug": site_slug, "key": thread_key}).first()
     if row is None:
         raise errors.NotFound(f"There is no site called {site_slug!r}.")
     return row[0], row[1]
