@@ -148,17 +148,21 @@ def thread() -> None:
     """Close and reopen discussions."""
 
 
+def _set_closed(slug: str, key: str, closed: bool) -> None:
+    try:
+        threads.set_closed(slug, key, closed)
+    except errors.CommentsError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"{'closed' if closed else 'opened'} {slug}/{key}")
+
+
 @thread.command("close")
 @click.argument("slug")
 @click.argument("key")
 @with_appcontext
 def thread_close(slug: str, key: str) -> None:
     """Close a discussion: comments stay visible, nobody can post."""
-    try:
-        threads.set_closed(slug, key, True)
-    except errors.CommentsError as exc:
-        raise _fail(exc) from exc
-    click.echo(f"closed {slug}/{key}")
+    _set_closed(slug, key, True)
 
 
 @thread.command("open")
@@ -167,11 +171,7 @@ def thread_close(slug: str, key: str) -> None:
 @with_appcontext
 def thread_open(slug: str, key: str) -> None:
     """Reopen a closed discussion."""
-    try:
-        threads.set_closed(slug, key, False)
-    except errors.CommentsError as exc:
-        raise _fail(exc) from exc
-    click.echo(f"opened {slug}/{key}")
+    _set_closed(slug, key, False)
 
 
 @click.command()

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
@@ -15,6 +13,7 @@ from sqlalchemy import select
 from comments.extensions import db
 from comments.models import Comment, Site
 from tests.factories import post_ok
+from tests.live import free_port, wait_until_healthy
 
 
 def test_site_add_list_update(runner, app):
@@ -91,12 +90,6 @@ def test_rerender_rebuilds_stored_html(runner, app, client, site):
         assert db.session.get(Comment, comment["id"]).html == "<p><em>emphasis</em></p>"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _get(url: str) -> tuple[int, str]:
     with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
         return response.status, response.read().decode()
@@ -104,7 +97,7 @@ def _get(url: str) -> tuple[int, str]:
 
 @pytest.mark.slow
 def test_serve_starts_the_demo_on_an_empty_instance(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "COMMENTS_INSTANCE_PATH": str(tmp_path / "instance"),
@@ -120,16 +113,7 @@ def test_serve_starts_the_demo_on_an_empty_instance(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                status, body = _get(f"{base}/healthz")
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.2)
-        assert status == 200 and '"ok"' in body
+        assert '"ok"' in wait_until_healthy(base, process, timeout=30)
         status, page = _get(f"{base}/")
         assert status == 200
         assert 'data-site="demo"' in page and "embed.js" in page

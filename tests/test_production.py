@@ -10,9 +10,7 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -23,6 +21,7 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from comments.config import _normalise_database_url
+from tests.live import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("COMMENTS_TEST_DATABASE_URL")
@@ -55,12 +54,6 @@ def test_dockerfile_runs_the_entrypoint_that_migrates_first():
     assert upgrade < gunicorn
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _request(url: str, data: dict | None = None) -> tuple[int, dict]:
     body = json.dumps(data).encode() if data is not None else None
     req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
@@ -91,7 +84,7 @@ def startup_database():
 @pytest.mark.skipif(not (PG and REDIS), reason="needs COMMENTS_TEST_DATABASE_URL and _REDIS_URL")
 @pytest.mark.skipif(shutil.which("gunicorn") is None, reason="gunicorn is not installed")
 def test_entrypoint_migrates_then_serves_with_shared_limits(startup_database, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "COMMENTS_DATABASE_URL": startup_database,
@@ -113,16 +106,8 @@ def test_entrypoint_migrates_then_serves_with_shared_limits(startup_database, tm
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, health = _request(f"{base}/healthz")
-                break
-            except OSError:
-                assert server.poll() is None, (tmp_path / "server.log").read_text()
-                assert time.monotonic() < deadline, "the server did not come up"
-                time.sleep(0.3)
-        assert status == 200 and health["database"] == "ok"
+        health = json.loads(wait_until_healthy(base, server, timeout=60))
+        assert health["database"] == "ok"
         subprocess.run(
             [
                 "comments",
