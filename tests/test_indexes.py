@@ -1,0 +1,55 @@
+"""The queries a page makes use their indexes, so a thread's size doesn't slow its first page."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from comments.extensions import db
+from tests.conftest import DATABASE_URL
+
+pytestmark = pytest.mark.skipif(bool(DATABASE_URL), reason="reads SQLite's query plans")
+
+ROOTS = {
+    "newest": "ORDER BY created_at DESC, id DESC",
+    "oldest": "ORDER BY created_at ASC, id ASC",
+    "top": "ORDER BY score DESC, id DESC",
+}
+
+
+def _plan(app, sql: str) -> str:
+    with app.app_context():
+        rows = db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}")).all()
+    return " | ".join(str(row[-1]) for row in rows)
+
+
+@pytest.mark.parametrize("after", ["", "AND (created_at, id) < ('2026-11-20', 500)"])
+@pytest.mark.parametrize("sort", list(ROOTS))
+def test_root_page_reads_an_index_in_order(app, sort, after):
+    if after and sort == "top":
+        after = "AND (score, id) < (3, 500)"
+    plan = _plan(
+        app,
+        "SELECT id FROM comments WHERE thread_id = 1 AND status = 'approved' AND depth = 0 "
+        f"{after} {ROOTS[sort]} LIMIT 21",
+    )
+    assert "USING INDEX ix_comments_" in plan or "USING COVERING INDEX ix_comments_" in plan
+    assert "TEMP B-TREE" not in plan  # no sort of the whole thread
+
+
+def test_replies_of_a_root_read_an_index_in_order(app):
+    plan = _plan(
+        app,
+        "SELECT id FROM comments WHERE root_id = 1 AND status = 'approved' ORDER BY id LIMIT 4",
+    )
+    assert "ix_comments_root" in plan and "TEMP B-TREE" not in plan
+
+
+def test_counts_read_threads_by_key(app):
+    plan = _plan(
+        app,
+        "SELECT threads.key, threads.comment_count FROM threads JOIN sites "
+        "ON sites.id = threads.site_id WHERE sites.slug = 'news' AND threads.key IN ('a', 'b')",
+    )
+    assert "uq_threads_site_key" in plan or "sqlite_autoindex_threads" in plan
+    assert "SCAN threads" not in plan
