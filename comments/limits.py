@@ -78,6 +78,8 @@ ROUTES: dict[str, tuple[Rule, ...]] = {
     "api.list_replies": (Rule(read_limit),),
     "api.counts": (Rule(read_limit),),
     "api.openapi": (Rule(read_limit),),
+    "api.edit_comment": (Rule(read_limit),),
+    "api.delete_comment": (Rule(read_limit),),
     "api.post_comment": (
         Rule(read_limit),
         Rule(post_limit, only_accepted=True),

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from comments import errors, identity, markup, sites, spam, threads
 from comments.database import write_transaction
 from comments.extensions import db
-from comments.models import Comment, Site, Status, Thread
+from comments.models import Comment, Site, Status, Thread, utcnow
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class Policy:
 
     secret: str
     max_links: int = 3
+    # Seconds after posting during which the author may edit or delete.
+    edit_window: int = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,93 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
         if not reasons:
             count_visible(comment, +1)
     return Posted(comment=comment, reasons=reasons, in_reply_to=in_reply_to)
+
+
+def edit_comment(
+    comment_id: int, token: str | None, body: str, policy: Policy, *, origin: str | None = None
+) -> Posted:
+    """Replace the text of a reader's own comment, within the edit window.
+
+    The edited text goes through the same rules as a new comment: if it now
+    needs a moderator (too many links, a pre-moderated site), it is held again.
+    """
+    html = _render(body)
+    with write_transaction():
+        comment, site = _own_comment(comment_id, token, policy, origin)
+        reasons = spam.hold_reasons(
+            html=html, moderation=site.moderation, max_links=policy.max_links
+        )
+        if body != comment.body:
+            comment.body, comment.html = body, html
+            comment.markup_version = markup.POLICY_VERSION
+            comment.edited_at = utcnow()
+            if comment.status == Status.APPROVED.value and reasons:
+                comment.status, comment.hold_reasons = Status.PENDING.value, reasons
+                count_visible(comment, -1)
+            elif comment.status == Status.APPROVED.value:
+                threads.touch(comment.thread_id)
+            else:
+                comment.hold_reasons = reasons or comment.hold_reasons
+        in_reply_to = _in_reply_to(comment)
+    held = comment.status != Status.APPROVED.value
+    shown = list(comment.hold_reasons) if held else []
+    return Posted(comment=comment, reasons=shown, in_reply_to=in_reply_to)
+
+
+def delete_comment(
+    comment_id: int, token: str | None, policy: Policy, *, origin: str | None = None
+) -> None:
+    """Delete a reader's own comment, within the edit window, unless others replied to it.
+
+    A comment with replies stays: taking it away would leave its replies
+    answering nothing (the same rule Remark42 applies). Its author can still edit it.
+    """
+    with write_transaction():
+        comment, _site = _own_comment(comment_id, token, policy, origin)
+        if comment.reply_count > 0:
+            raise errors.Conflict(
+                "This comment has replies, so it can no longer be deleted; you can still edit it.",
+                code="has_replies",
+            )
+        if comment.status == Status.APPROVED.value:
+            count_visible(comment, -1)
+        comment.status = Status.DELETED.value
+
+
+def _own_comment(
+    comment_id: int, token: str | None, policy: Policy, origin: str | None
+) -> tuple[Comment, Site]:
+    """Return a comment its author may still change, with its site, or raise."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.status not in (Status.APPROVED.value, Status.PENDING.value):
+        raise errors.NotFound("That comment does not exist (any more).")
+    thread = db.session.get(Thread, comment.thread_id)
+    site = db.session.get(Site, thread.site_id) if thread else None
+    if thread is None or site is None:
+        raise errors.NotFound("That comment does not exist (any more).")
+    if origin is not None and not sites.allows_origin(site, origin):
+        raise errors.Forbidden(
+            "This page is not allowed to change comments of this site.", code="origin_refused"
+        )
+    allowed = token is not None and identity.check_edit_token(
+        policy.secret, token, comment.id, policy.edit_window
+    )
+    if not allowed:
+        minutes = max(1, policy.edit_window // 60)
+        raise errors.Forbidden(
+            f"You can change your own comment for {minutes} minutes after posting it.",
+            code="not_editable",
+        )
+    if thread.closed:
+        raise errors.Forbidden("This discussion is closed.", code="thread_closed")
+    return comment, site
+
+
+def _in_reply_to(comment: Comment) -> tuple[int, str] | None:
+    if comment.parent_id is None:
+        return None
+    parent = db.session.get(Comment, comment.parent_id)
+    return (parent.id, parent.author.name) if parent else None
 
 
 # Built once: these run on every post, inside the write lock.

@@ -108,6 +108,14 @@ class CommentIn(_Input):
         return " ".join(value.split())[:300] or None if value is not None else None
 
 
+class CommentEdit(_Input):
+    """New text for a reader's own comment."""
+
+    body: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)
+    ] = Field(description="Markdown; 1 to 10,000 characters after trimming.")
+
+
 class ListQuery(BaseModel):
     """Query of ``GET /comments``."""
 

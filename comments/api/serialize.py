@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from comments.models import Author, Comment, Site, Thread
+from comments.posting import Posted
 from comments.threads import Node, Page, Replies
 
 
@@ -78,4 +79,14 @@ def replies(value: Replies) -> dict[str, Any]:
     return {
         "comments": [comment(node, is_root=False) for node in value.nodes],
         "next_cursor": value.next_cursor,
+    }
+
+
+def posted(value: Posted, edit_token: str) -> dict[str, Any]:
+    """Return a stored or edited comment, and why it is held when it is."""
+    return {
+        "comment": comment(Node(value.comment, value.in_reply_to)),
+        "edit_token": edit_token,
+        "held": value.held,
+        "reason": " ".join(value.reasons) or None,
     }

@@ -32,6 +32,7 @@ class Operation:
     body: type[BaseModel] | None = None
     path_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     description: str = ""
+    header_params: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 OPERATIONS: list[Operation] = []
@@ -54,6 +55,7 @@ def operation(
     body: type[BaseModel] | None = None,
     path_params: dict[str, dict[str, Any]] | None = None,
     description: str = "",
+    header_params: dict[str, dict[str, Any]] | None = None,
 ) -> Callable[[F], F]:
     """Declare a view's contract for the OpenAPI document."""
 
@@ -68,6 +70,7 @@ def operation(
                 body,
                 path_params or {},
                 description,
+                header_params or {},
             )
         )
         return view
@@ -95,6 +98,10 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     params = [
         {"name": name, "in": "path", "required": True, "schema": schema}
         for name, schema in op.path_params.items()
+    ]
+    params += [
+        {"name": name, "in": "header", "required": True, **spec}
+        for name, spec in op.header_params.items()
     ]
     if op.query is None:
         return params

@@ -12,6 +12,7 @@ from comments import errors, identity, posting, threads
 from comments.api import bp, cache, problems, serialize
 from comments.api.schemas import (
     MAX_ID,
+    CommentEdit,
     CommentIn,
     CountsOut,
     CountsQuery,
@@ -22,7 +23,6 @@ from comments.api.schemas import (
     RepliesQuery,
 )
 from comments.api.spec import document, operation
-from comments.threads import Node
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -38,6 +38,8 @@ def _parse(model: type[M], data: Any) -> M:
     except ValidationError as exc:
         raise _Invalid(problems.from_validation(exc)) from exc
 
+
+_COMMENT_ID = {"comment_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 
 # Query parameters that may repeat (``thread=a&thread=b``), per model.
 _REPEATED: dict[type[BaseModel], tuple[str, ...]] = {CountsQuery: ("thread",)}
@@ -122,7 +124,7 @@ def list_comments() -> Response:
     "/comments/{comment_id}/replies",
     summary="Read more replies under a root comment",
     query=RepliesQuery,
-    path_params={"comment_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
+    path_params=_COMMENT_ID,
     responses={200: ("Replies, flat, in posting order.", RepliesOut)},
 )
 def list_replies(comment_id: int) -> Response:
@@ -166,17 +168,78 @@ def post_comment() -> tuple[Response, int]:
         remote_addr=request.remote_addr,
         origin=request.headers.get("Origin"),
     )
+    posted = posting.create_comment(new, _policy())
+    token = identity.issue_edit_token(current_app.config["SECRET_KEY"], posted.comment.id)
+    return jsonify(serialize.posted(posted, token)), 202 if posted.held else 201
+
+
+def _policy() -> posting.Policy:
     config = current_app.config
-    policy = posting.Policy(secret=config["SECRET_KEY"], max_links=config["SPAM_MAX_LINKS"])
-    posted = posting.create_comment(new, policy)
-    comment = posted.comment
-    body = {
-        "comment": serialize.comment(Node(comment, posted.in_reply_to)),
-        "edit_token": identity.issue_edit_token(config["SECRET_KEY"], comment.id),
-        "held": posted.held,
-        "reason": " ".join(posted.reasons) or None,
+    return posting.Policy(
+        secret=config["SECRET_KEY"],
+        max_links=config["SPAM_MAX_LINKS"],
+        edit_window=config["EDIT_WINDOW"],
+    )
+
+
+_EDIT_TOKEN = {
+    "X-Edit-Token": {
+        "description": "The `edit_token` the comment was posted with.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 500},
     }
-    return jsonify(body), 202 if posted.held else 201
+}
+_CHANGE_ERRORS: dict[int, tuple[str, type[BaseModel] | None]] = {
+    403: ("Not the author's token, the edit window is over, or the thread is closed.", None),
+    409: ("The comment has replies and can no longer be deleted.", None),
+    413: ("The request is too large.", None),
+    415: ("The body is not JSON.", None),
+}
+
+
+@bp.patch("/comments/<int:comment_id>")
+@operation(
+    "PATCH",
+    "/comments/{comment_id}",
+    summary="Edit your own comment",
+    description="Within the site's edit window, with the comment's edit token.",
+    body=CommentEdit,
+    path_params=_COMMENT_ID,
+    header_params=_EDIT_TOKEN,
+    responses={
+        200: ("Edited; `held` when the new text waits for a moderator.", PostedOut),
+        **_CHANGE_ERRORS,
+    },
+)
+def edit_comment(comment_id: int) -> Response:
+    """Replace the text of the caller's own comment."""
+    data = _parse(CommentEdit, _json_body())
+    token = request.headers.get("X-Edit-Token")
+    if comment_id > MAX_ID:
+        raise errors.NotFound("That comment does not exist (any more).")
+    posted = posting.edit_comment(
+        comment_id, token, data.body, _policy(), origin=request.headers.get("Origin")
+    )
+    return jsonify(serialize.posted(posted, token or ""))
+
+
+@bp.delete("/comments/<int:comment_id>")
+@operation(
+    "DELETE",
+    "/comments/{comment_id}",
+    summary="Delete your own comment",
+    description="Within the site's edit window, with the comment's edit token, "
+    "as long as nobody has replied to it.",
+    path_params=_COMMENT_ID,
+    header_params=_EDIT_TOKEN,
+    responses={204: ("Deleted.", None), **_CHANGE_ERRORS},
+)
+def delete_comment(comment_id: int) -> tuple[str, int]:
+    """Delete the caller's own comment."""
+    if comment_id > MAX_ID:
+        raise errors.NotFound("That comment does not exist (any more).")
+    token = request.headers.get("X-Edit-Token")
+    posting.delete_comment(comment_id, token, _policy(), origin=request.headers.get("Origin"))
+    return "", 204
 
 
 @bp.get("/counts")
