@@ -1,0 +1,534 @@
+"""Benchmark the service under gunicorn with wrk, against a ceiling, and check the budgets.
+
+One command: ``python bench/run.py``. It seeds a SQLite database (``seed.py``),
+starts the real app and the ceiling app (``ceiling.py``: the same response
+bytes from memory) under the same gunicorn settings (4 sync workers), warms
+both up, then drives them with wrk at concurrency 1 and 16:
+
+- the first page of threads of 10, 1,000 and 5,000 comments;
+- the counts of 20 threads;
+- posting (``post.lua``): unique comments to the 5,000-comment thread, one in
+  ten to a new thread. The 201s wrk saw must equal the comments stored, with
+  no other status, no socket error and no "database is locked" in the log.
+
+It prints a table, writes ``bench/results/latest.json`` and exits 1 when a
+budget of issue 2 is missed (2 on a broken run). Servers are stopped on every
+exit path; every wrk run and wait is bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import seed
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results" / "latest.json"
+WORKERS = 4
+SECRET = "bench-secret-not-for-production"
+BODY_LIMIT = 64 * 1024
+PAGE_SHARE, COUNTS_SHARE, POSTS_PER_SECOND = 0.60, 0.60, 300
+DRAIN_SECONDS = 3
+
+
+class BrokenRun(RuntimeError):
+    """The benchmark itself could not run (a server did not start, wrk failed...)."""
+
+
+@dataclass
+class Server:
+    """A gunicorn process group serving one app on 127.0.0.1."""
+
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    error_log: Path
+
+    @property
+    def base(self) -> str:
+        """Return the server's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fetch(url: str, timeout: float = 10) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Return status, headers and body of a GET, whatever the status."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status, list(resp.headers.items()), resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, list(exc.headers.items()), exc.read()
+
+
+@contextmanager
+def gunicorn(
+    name: str, app: str, env: dict[str, str], workdir: Path, ready_path: str, chdir: Path
+) -> Iterator[Server]:
+    """Run ``app`` under gunicorn until the block ends, and stop it even on error."""
+    port = free_port()
+    error_log = workdir / f"{name}-error.log"
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "--workers", str(WORKERS), "--worker-class", "sync",
+        "--bind", f"127.0.0.1:{port}", "--chdir", str(chdir),
+        "--error-logfile", str(error_log), "--log-level", "info",
+        app,
+    ]  # fmt: skip
+    with open(workdir / f"{name}-stdout.log", "wb") as out:
+        process = subprocess.Popen(
+            command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    server = Server(name, port, process, error_log)
+    try:
+        _wait_ready(server, ready_path)
+        yield server
+    finally:
+        _stop(process)
+
+
+def _wait_ready(server: Server, path: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise BrokenRun(f"{server.name} exited; see {server.error_log}")
+        try:
+            if fetch(server.base + path, timeout=2)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise BrokenRun(f"{server.name} did not answer {path} within {seconds:.0f} s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the gunicorn master we started and its workers (its own process group)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
+def wrk(
+    url: str,
+    connections: int,
+    seconds: int,
+    script: Path,
+    args: list[str] | None = None,
+    meanwhile: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    """Run wrk and return the JSON summary its script prints.
+
+    ``meanwhile`` runs while wrk does (e.g. to sample the server at a given moment).
+    """
+    threads = 1 if connections == 1 else 2
+    command = [
+        "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+        "-s", str(script), url,
+    ]  # fmt: skip
+    if args:
+        command += ["--", *args]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p:
+        try:
+            if meanwhile is not None:
+                meanwhile()
+            out, err = p.communicate(timeout=seconds + 30)
+        except BaseException:
+            p.kill()
+            raise
+    for line in out.splitlines():
+        if line.startswith("BENCH "):
+            return dict(json.loads(line[len("BENCH ") :]))
+    raise BrokenRun(f"wrk printed no summary:\n{out}\n{err}")
+
+
+def rate(summary: dict[str, Any]) -> float:
+    """Return requests per second from a wrk summary."""
+    return float(summary["requests"]) / (summary["duration_us"] / 1e6)
+
+
+def get_errors(summary: dict[str, Any]) -> int:
+    """Return the socket errors and non-2xx/3xx answers of a wrk run."""
+    return int(sum(summary["errors"].values()))
+
+
+def capture(server: Server, targets: dict[str, str], path: Path) -> dict[str, int]:
+    """Store the real app's answer to each target for the ceiling; return body sizes."""
+    entries, sizes = [], {}
+    for name, target in targets.items():
+        status, headers, body = fetch(server.base + target)
+        if status != 200:
+            raise BrokenRun(f"{target} answered {status}: {body[:300]!r}")
+        entries.append(
+            {"target": target, "status": status, "headers": headers,
+             "body": base64.b64encode(body).decode()}
+        )  # fmt: skip
+        sizes[name] = len(body)
+    path.write_text(json.dumps(entries))
+    return sizes
+
+
+def check_replay(real: Server, ceiling: Server, targets: dict[str, str]) -> None:
+    """Make sure the ceiling answers with the real app's exact bytes and content type."""
+    for target in targets.values():
+        a, b = fetch(real.base + target), fetch(ceiling.base + target)
+        type_a = dict(a[1]).get("Content-Type")
+        type_b = dict(b[1]).get("Content-Type")
+        if (a[0], a[2], type_a) != (b[0], b[2], type_b):
+            raise BrokenRun(f"the ceiling's answer to {target} differs from the app's")
+
+
+def cpu_seconds(server: Server) -> float:
+    """Return the CPU time used so far by the server's master and workers (its session)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended while we looked
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        # After the command name: state, ppid, pgrp, session, ... utime (12th), stime (13th).
+        if int(fields[3]) == server.process.pid:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def measured(server: Server, url: str, connections: int, seconds: int) -> dict[str, Any]:
+    """Run wrk against ``server`` and add the server's CPU time to its summary."""
+    before = cpu_seconds(server)
+    summary = wrk(url, connections, seconds, BENCH / "report.lua")
+    summary["server_cpu_s"] = round(cpu_seconds(server) - before, 2)
+    return summary
+
+
+def combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Merge the wrk summaries of several rounds into one figure."""
+    requests = sum(r["requests"] for r in rounds)
+    seconds = sum(r["duration_us"] for r in rounds) / 1e6
+    cpu = sum(r["server_cpu_s"] for r in rounds)
+    p50s = sorted(r["latency_us"]["p50"] for r in rounds)
+    return {
+        "rps": round(requests / seconds, 1),
+        "cpu_ms_per_request": round(1000 * cpu / max(requests, 1), 3),
+        "p50_ms": p50s[len(p50s) // 2] / 1000,
+        "p99_ms": max(r["latency_us"]["p99"] for r in rounds) / 1000,
+        "errors": sum(get_errors(r) for r in rounds),
+        "rounds": rounds,
+    }
+
+
+def measure_gets(
+    real: Server, ceiling: Server, targets: dict[str, str], args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    """Warm both servers up, then run every target at c1 and c16, app and ceiling in turn.
+
+    Each figure is split into rounds that alternate app and ceiling, so a burst of
+    load from elsewhere on the machine hits both sides of a ratio alike.
+    """
+    for server in (real, ceiling):
+        for target in targets.values():
+            wrk(server.base + target, 16, args.warmup, BENCH / "report.lua")
+    seconds = max(1, args.duration // args.rounds)
+    runs = []
+    for name, target in targets.items():
+        for connections in (1, 16):
+            load = os.getloadavg()[0]
+            rounds: dict[str, list[dict[str, Any]]] = {"app": [], "ceiling": []}
+            for _ in range(args.rounds):
+                for server in (real, ceiling):
+                    rounds[server.name].append(
+                        measured(server, server.base + target, connections, seconds)
+                    )
+            row = {"case": name, "connections": connections, "load1": load}
+            row.update({side: combine(summaries) for side, summaries in rounds.items()})
+            row["share"] = round(row["app"]["rps"] / row["ceiling"]["rps"], 3)
+            print(
+                f"  {name:<12} c{connections:<3} app {row['app']['rps']:8.1f} req/s, "
+                f"ceiling {row['ceiling']['rps']:8.1f} req/s ({row['share']:.0%})"
+            )
+            runs.append(row)
+    return runs
+
+
+def stored(db_path: Path, tag: str) -> int:
+    """Return how many comments of one posting run the database holds."""
+    with sqlite3.connect(db_path, timeout=30) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM comments WHERE body LIKE ?", (f"Bench {tag}/%",)
+        ).fetchone()
+    return int(row[0])
+
+
+def counter_errors(db_path: Path) -> dict[str, int]:
+    """Return, per counter, how many rows disagree with a recount (all zero when right)."""
+    with sqlite3.connect(db_path, timeout=30) as conn:
+        return {
+            name: int(conn.execute(sql, {"ok": "approved"}).fetchone()[0])
+            for name, sql in seed.COUNTER_CHECKS.items()
+        }
+
+
+def _sample_later(server: Server, delay: float, into: list[float]) -> None:
+    time.sleep(delay)
+    into.append(cpu_seconds(server))
+
+
+def measure_posting(
+    real: Server, db_path: Path, info: dict[str, Any], seconds: int, run_id: str
+) -> list[dict[str, Any]]:
+    """Post at c1 then c16; compare the 201s wrk saw with the comments stored."""
+    runs = []
+    for connections in (1, 16):
+        tag = f"{run_id}c{connections}"
+        log_start = real.error_log.stat().st_size
+        cpu: list[float] = [cpu_seconds(real)]
+        # Posting stops after ``seconds``; what the server uses after that is the drain.
+        sample_after_posting = partial(_sample_later, real, seconds + 0.2, cpu)
+        args = [tag, str(seconds), info["site"], info["threads"]["large"], info["origin"], "10"]
+        summary = wrk(
+            real.base + "/api/v1/comments", connections, seconds + DRAIN_SECONDS,
+            BENCH / "post.lua", args, sample_after_posting,
+        )  # fmt: skip
+        time.sleep(0.5)
+        with open(real.error_log, "rb") as fh:
+            fh.seek(log_start)
+            log = fh.read().decode(errors="replace")
+        created = summary["statuses"].get("201", 0)
+        others = sum(v for k, v in summary["statuses"].items() if k != "201")
+        socket_errors = sum(v for k, v in summary["errors"].items() if k != "status")
+        run = {
+            "connections": connections,
+            "created_201": created,
+            "stored": stored(db_path, tag),
+            "other_statuses": others,
+            "socket_errors": socket_errors,
+            # wrk calls request() once more than it sends, to check the script's request.
+            "unanswered": summary["sent"] - 1 - created - others,
+            "database_locked": log.count("database is locked"),
+            "tracebacks": log.count("Traceback"),
+            "per_second": round(created / summary["post_seconds"], 1)
+            if summary["post_seconds"]
+            else 0.0,
+            "cpu_ms_per_post": round(1000 * (cpu[1] - cpu[0]) / max(summary["sent"], 1), 2),
+            "wrk": summary,
+        }
+        print(
+            f"  posting      c{connections:<3} app      {run['per_second']:8.1f} comments/s "
+            f"(201: {created}, stored: {run['stored']}, other: {others}, "
+            f"socket errors: {socket_errors}, server CPU {run['cpu_ms_per_post']} ms/post)"
+        )
+        runs.append(run)
+    return runs
+
+
+def budgets(
+    gets: list[dict[str, Any]], posts: list[dict[str, Any]], sizes: dict[str, int],
+    counters: dict[str, int],
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Return each budget of issue 2 with the measured figure and whether it is met."""
+    by = {(r["case"], r["connections"]): r for r in gets}
+    page, counts = by[("page-5000", 16)], by[("counts-20", 16)]
+    post = next(p for p in posts if p["connections"] == 16)
+    post_ok = (
+        post["per_second"] >= POSTS_PER_SECOND
+        and post["other_statuses"] == post["socket_errors"] == post["unanswered"] == 0
+        and post["stored"] == post["created_201"]
+        and post["database_locked"] == post["tracebacks"] == 0
+    )
+    read_errors = sum(r[side]["errors"] for r in gets for side in ("app", "ceiling"))
+    return [
+        {"budget": "first page (5,000) at c16 >= 60 % of ceiling",
+         "measured": f"{page['share']:.0%}", "met": page["share"] >= PAGE_SHARE},
+        {"budget": "first page <= 64 KB for every thread size",
+         "measured": ", ".join(f"{k}: {v:,} B" for k, v in sizes.items() if k.startswith("page")),
+         "met": all(v <= BODY_LIMIT for k, v in sizes.items() if k.startswith("page"))},
+        {"budget": "counts (20 threads) at c16 >= 60 % of ceiling",
+         "measured": f"{counts['share']:.0%}", "met": counts["share"] >= COUNTS_SHARE},
+        {"budget": "posting at c16 >= 300/s, zero errors, stored == 201s",
+         "measured": f"{post['per_second']:.0f}/s, 201s {post['created_201']}, "
+         f"stored {post['stored']}, errors {post['other_statuses'] + post['socket_errors']}, "
+         f"locked {post['database_locked']}",
+         "met": post_ok},
+        {"budget": "every read answered 2xx, no socket error (else the figures mean nothing)",
+         "measured": f"{read_errors} errors", "met": read_errors == 0},
+        {"budget": "visible counters match a recount after posting",
+         "measured": ", ".join(f"{k}: {v}" for k, v in counters.items()),
+         "met": not any(counters.values())},
+    ]  # fmt: skip
+
+
+def print_table(gets: list[dict[str, Any]], sizes: dict[str, int]) -> None:
+    """Print the read results as a table."""
+    print(
+        f"\n{'case':<10} {'conc':>4} {'app req/s':>9} {'ceiling':>8} {'share':>5} "
+        f"{'app CPU ms/req':>14} {'ceiling CPU':>11} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'errors':>6} {'bytes':>6}"
+    )
+    for r in gets:
+        app, top = r["app"], r["ceiling"]
+        print(
+            f"{r['case']:<10} {r['connections']:>4} {app['rps']:>9.1f} {top['rps']:>8.1f} "
+            f"{r['share']:>5.0%} {app['cpu_ms_per_request']:>14.2f} "
+            f"{top['cpu_ms_per_request']:>11.2f} {app['p50_ms']:>7.1f} {app['p99_ms']:>7.1f} "
+            f"{app['errors'] + top['errors']:>6} {sizes[r['case']]:>6}"
+        )
+
+
+def print_posting(posts: list[dict[str, Any]]) -> None:
+    """Print the posting results."""
+    print(f"\n{'posting':<10} {'comments/s':>10} {'201s':>6} {'stored':>6} {'errors':>6} "
+          f"{'locked':>6} {'CPU ms/post':>11}")  # fmt: skip
+    for p in posts:
+        print(
+            f"c{p['connections']:<9} {p['per_second']:>10.1f} {p['created_201']:>6} "
+            f"{p['stored']:>6} {p['other_statuses'] + p['socket_errors']:>6} "
+            f"{p['database_locked']:>6} {p['cpu_ms_per_post']:>11.2f}"
+        )
+
+
+def targets_for(info: dict[str, Any]) -> dict[str, str]:
+    """Return the measured GETs by name."""
+    site = info["site"]
+    targets = {
+        f"page-{info['sizes'][key]}": "/api/v1/comments?" + urlencode({"site": site, "thread": key})
+        for key in info["threads"].values()
+    }
+    counts = [("site", site)] + [("thread", key) for key in info["count_keys"]]
+    targets["counts-20"] = "/api/v1/counts?" + urlencode(counts)
+    return targets
+
+
+def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Seed, serve, measure; return everything measured."""
+    db_path = workdir / "bench.db"
+    started = time.monotonic()
+    commit = _commit()  # before the run: the tree may change while it runs
+    info = seed.seed(db_path, secret=SECRET)
+    print(f"seeded {info['comments']} comments in {time.monotonic() - started:.1f} s")
+    targets = targets_for(info)
+    env = {
+        "COMMENTS_DATABASE_URL": f"sqlite:///{db_path}",
+        "COMMENTS_RATELIMIT_ENABLED": "false",
+        "COMMENTS_SECRET_KEY": SECRET,
+        "COMMENTS_INSTANCE_PATH": str(workdir / "instance"),
+    }
+    replay = workdir / "responses.json"
+    load_before = os.getloadavg()
+    with gunicorn("app", args.app, env, workdir, "/healthz", workdir) as real:
+        sizes = capture(real, targets, replay)
+        ceiling_env = {"BENCH_CEILING_RESPONSES": str(replay)}
+        first = next(iter(targets.values()))
+        with gunicorn(
+            "ceiling", "ceiling:create_app()", ceiling_env, workdir, first, BENCH
+        ) as ceiling:
+            check_replay(real, ceiling, targets)
+            gets = measure_gets(real, ceiling, targets, args)
+        posts = measure_posting(real, db_path, info, args.duration, f"{int(time.time())}")
+    counters = counter_errors(db_path)
+    print_table(gets, sizes)
+    print_posting(posts)
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "gunicorn": metadata.version("gunicorn"),
+            "commit": commit,
+            "loadavg_before": load_before,
+            "loadavg_after": os.getloadavg(),
+        },  # fmt: skip
+        "settings": {
+            "app": args.app,
+            "workers": WORKERS,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "rounds": args.rounds,
+        },  # fmt: skip
+        "seed": info,
+        "body_bytes": sizes,
+        "reads": gets,
+        "posting": posts,
+        "budgets": budgets(gets, posts, sizes, counters),
+        "seconds": round(time.monotonic() - started, 1),
+    }
+
+
+def _commit() -> str | None:
+    """Return the checked-out commit (with ``+dirty`` for local changes), if git can tell."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty=+dirty", "--exclude=*"],
+            cwd=BENCH, capture_output=True, text=True, timeout=10, check=True,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def main() -> int:
+    """Run the benchmark; exit 0 when every budget is met, 1 when one is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=2, help="app/ceiling turns per figure")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds per warm-up run")
+    parser.add_argument(
+        "--app", default="comments:create_app()", help="gunicorn app spec (to try a variant)"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, db)")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("bench: wrk is not installed (apt-get install wrk)", file=sys.stderr)
+        return 2
+    workdir = Path(tempfile.mkdtemp(prefix="comments-bench-"))
+    try:
+        result = run(args, workdir)
+    except (BrokenRun, subprocess.TimeoutExpired) as exc:
+        print(f"bench: broken run: {exc} (logs in {workdir})", file=sys.stderr)
+        return 2
+    if not args.keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nload average before {result['machine']['loadavg_before']}, "
+          f"after {result['machine']['loadavg_after']}")  # fmt: skip
+    for b in result["budgets"]:
+        print(f"{'met   ' if b['met'] else 'MISSED'}  {b['budget']}: {b['measured']}")
+    print(f"wrote {args.out}")
+    return 0 if all(b["met"] for b in result["budgets"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
