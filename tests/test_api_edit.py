@@ -29,7 +29,7 @@ def _delete(client, comment_id, token, **headers):
 
 
 def test_author_edits_within_the_window(client, site):
-    comment, token = _posted(client, body="Teh typo")
+    comment, token = _posted(client, body="First draft")
     response = _edit(client, comment["id"], token, "The *fix*")
     assert response.status_code == 200
     edited = response.get_json()["comment"]
