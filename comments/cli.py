@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade as migrate_upgrade
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
 from comments import errors, markup, posting, sites, threads
 from comments.extensions import db
@@ -77,8 +78,6 @@ def ensure_demo(origins: Sequence[str]) -> None:
 @with_appcontext
 def serve(host: str, port: int) -> None:
     """Migrate the database, make sure the demo site exists, and serve."""
-    from werkzeug.serving import run_simple
-
     upgrade_database()
     names = {host, "127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {host}
     ensure_demo(sorted(f"http://{name}:{port}" for name in names))

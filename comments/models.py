@@ -21,6 +21,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from comments.extensions import db
 
+# Ids are 32-bit integers on PostgreSQL; a larger number names no row anywhere.
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     """Return the current time in UTC, without tzinfo (how every timestamp is stored)."""

@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 
 from comments import database, errors, sites
 from comments.extensions import db
-from comments.models import Author, Comment, Site, Status, Thread
+from comments.models import MAX_ID, Author, Comment, Site, Status, Thread
 
 SORTS = ("newest", "oldest", "top")
 
@@ -233,7 +233,7 @@ def _key_tuple(comment: Comment, sort: str) -> tuple[Any, int]:
 
 
 def _visible_comment(comment_id: int, thread_id: int | None = None) -> Comment:
-    comment = db.session.get(Comment, comment_id)
+    comment = db.session.get(Comment, comment_id) if 0 < comment_id <= MAX_ID else None
     if (
         comment is None
         or comment.status != Status.APPROVED.value
@@ -356,6 +356,8 @@ def get_replies(comment_id: int, *, cursor: str | None = None, limit: int = 20) 
 
 def site_of_comment(comment_id: int) -> Site | None:
     """Return the site a comment belongs to (for CORS), or None."""
+    if not 0 < comment_id <= MAX_ID:
+        return None
     return db.session.scalar(
         select(Site)
         .join(Thread, Thread.site_id == Site.id)

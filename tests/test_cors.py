@@ -88,3 +88,15 @@ def test_replies_endpoint_uses_the_comment_site(client, site):
 def test_origin_matching_ignores_default_port_and_case(client, site):
     response = post(client, headers={"Origin": "HTTPS://NEWS.EXAMPLE:443"})
     assert response.status_code == 201
+
+
+def test_preflight_for_a_huge_comment_id_is_answered(client, site):
+    response = client.options(
+        "/api/v1/comments/99999999999999999999/replies",
+        headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"},
+    )
+    assert response.status_code == 204
+    response = client.get(
+        "/api/v1/comments/99999999999999999999/replies", headers={"Origin": ORIGIN}
+    )
+    assert response.status_code == 404

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from http import HTTPStatus
 from typing import Any
 
-from flask import Response, current_app, json, request
+from flask import Response, json, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -52,8 +54,6 @@ def problem(
 
 
 def _title(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:
@@ -142,8 +142,6 @@ def from_http(exc: HTTPException) -> Response:
     if status == 429:
         current = limits.current_limit()
         if current is not None:
-            import time
-
             wait = max(1, int(current.reset_at - time.time()))
             extra = {"retry_after": wait}
             detail = f"You are posting too quickly. Please try again in {wait} seconds."
@@ -156,8 +154,3 @@ def from_http(exc: HTTPException) -> Response:
 def is_api_request() -> bool:
     """Tell whether the current request is for the JSON API."""
     return request.path.startswith("/api/")
-
-
-def log_unexpected(exc: BaseException) -> None:
-    """Log an error that escaped every handler (it becomes a 500)."""
-    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)

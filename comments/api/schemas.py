@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from comments.models import MAX_ID
 
 # ASCII control characters (tabs and newlines included) have no place in a name;
 # bidi overrides would let a name display as something else.
@@ -15,8 +18,6 @@ _NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f]")
 
 Sort = Literal["newest", "oldest", "top"]
-# Ids are 32-bit on PostgreSQL; anything larger names no comment.
-MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
@@ -65,8 +66,6 @@ class AuthorIn(_Input):
     def _website(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        from urllib.parse import urlsplit
-
         value = value.strip()
         try:
             parts = urlsplit(value)

@@ -27,6 +27,12 @@ from comments.api.spec import document, operation
 M = TypeVar("M", bound=BaseModel)
 
 
+class _UnsupportedMediaType(errors.CommentsError):
+    status = 415
+    title = "Unsupported media type"
+    code = "unsupported_media_type"
+
+
 class _Invalid(Exception):
     def __init__(self, response: Response) -> None:
         self.response = response
@@ -54,10 +60,7 @@ def _query(model: type[M]) -> M:
 
 def _json_body() -> Any:
     if request.mimetype != "application/json":
-        raise errors.CommentsError(
-            "Send the comment as JSON (Content-Type: application/json).",
-            code="unsupported_media_type",
-        )
+        raise _UnsupportedMediaType("Send the comment as JSON (Content-Type: application/json).")
     payload = request.get_json(silent=True, cache=True)
     if payload is None:
         raise errors.CommentsError("The request body is not valid JSON.", code="bad_json")
@@ -73,8 +76,6 @@ def _invalid(exc: _Invalid) -> Response:
 
 @bp.errorhandler(errors.CommentsError)
 def _domain_error(exc: errors.CommentsError) -> Response:
-    if exc.code == "unsupported_media_type":
-        return problems.problem(415, exc.detail, code=exc.code)
     return problems.from_domain(exc)
 
 
@@ -130,8 +131,6 @@ def list_comments() -> Response:
 def list_replies(comment_id: int) -> Response:
     """Return the next replies under a root comment."""
     q = _query(RepliesQuery)
-    if comment_id > MAX_ID:
-        raise errors.NotFound("That comment is not in this discussion.")
     result = threads.get_replies(comment_id, cursor=q.cursor, limit=q.limit)
     return jsonify(serialize.replies(result))
 
@@ -214,8 +213,6 @@ def edit_comment(comment_id: int) -> Response:
     """Replace the text of the caller's own comment."""
     data = _parse(CommentEdit, _json_body())
     token = request.headers.get("X-Edit-Token")
-    if comment_id > MAX_ID:
-        raise errors.NotFound("That comment does not exist (any more).")
     posted = posting.edit_comment(
         comment_id, token, data.body, _policy(), origin=request.headers.get("Origin")
     )
@@ -235,8 +232,6 @@ def edit_comment(comment_id: int) -> Response:
 )
 def delete_comment(comment_id: int) -> tuple[str, int]:
     """Delete the caller's own comment."""
-    if comment_id > MAX_ID:
-        raise errors.NotFound("That comment does not exist (any more).")
     token = request.headers.get("X-Edit-Token")
     posting.delete_comment(comment_id, token, _policy(), origin=request.headers.get("Origin"))
     return "", 204
