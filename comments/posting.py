@@ -139,7 +139,7 @@ def delete_comment(
     """
     with write_transaction():
         comment, _site = _own_comment(comment_id, token, policy, origin)
-        if comment.reply_count > 0:
+        if _has_live_replies(comment.id):
             raise errors.Conflict(
                 "This comment has replies, so it can no longer be deleted; you can still edit it.",
                 code="has_replies",
@@ -169,13 +169,23 @@ def _own_comment(
     )
     if not allowed:
         minutes = max(1, policy.edit_window // 60)
+        period = "1 minute" if minutes == 1 else f"{minutes} minutes"
         raise errors.Forbidden(
-            f"You can change your own comment for {minutes} minutes after posting it.",
+            f"You can change your own comment for {period} after posting it.",
             code="not_editable",
         )
     if thread.closed:
         raise errors.Forbidden("This discussion is closed.", code="thread_closed")
     return comment, site
+
+
+def _has_live_replies(comment_id: int) -> bool:
+    """Tell whether any reply to the comment is shown or waits for a moderator."""
+    query = select(Comment.id).where(
+        Comment.parent_id == comment_id,
+        Comment.status.in_([Status.APPROVED.value, Status.PENDING.value]),
+    )
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def _in_reply_to(comment: Comment) -> tuple[int, str] | None:

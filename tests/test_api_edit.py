@@ -148,3 +148,11 @@ def test_preflight_allows_the_edit_token_header(client, site):
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert "X-Edit-Token" in response.headers["Access-Control-Allow-Headers"]
     assert "DELETE" in response.headers["Access-Control-Allow-Methods"]
+
+
+def test_comment_with_a_held_reply_cannot_be_deleted(app_factory, site):
+    client = app_factory(SPAM_MAX_LINKS=0).test_client()
+    root, token = _posted(client, body="Question?")
+    held = post(client, parent_id=root["id"], body="See https://a.com")
+    assert held.status_code == 202
+    assert _delete(client, root["id"], token).status_code == 409
