@@ -11,12 +11,13 @@
   const I18N = new URL("i18n/", script.src).href;
   const DEEPEST = 3; // replies indent to this level; deeper ones sit flat there
   const STORE = "comments:author";
+  const WINDOW = 9e5; // ms: the service's default EDIT_WINDOW
   const SORTS = ["newest", "oldest", "top"];
   const FIELDS = ["body", "author.name", "author.email", "author.website"];
   const COLORS = "b3261e 8e24aa 5e35b1 1e63b5 00796b 2e7d32 b4480c ad1457 455a64 6d4c41".split(" ");
   const HASH = /^#comment-(\d+)$/;
   // Page styles reach in only through the inherited --comments-* properties (docs/widget.md);
-  // .w resets everything else the host element passes down (hostile pages set font-size: 0).
+  // .w resets the rest the host passes down (hostile pages set font-size: 0).
   const CSS = `:host{display:block!important}
 .w{all:initial;display:block;font:15px/1.55 var(--comments-font,system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","PingFang SC","Microsoft YaHei",sans-serif);text-align:start}
 .w{--f:var(--comments-fg,light-dark(#1f2328,#e6edf3));--m:var(--comments-muted,light-dark(#59636e,#9198a1));--l:var(--comments-border,light-dark(#d1d9e0,#3d444d));--a:var(--comments-accent,light-dark(#0969da,#4493f8));--b:var(--comments-button,light-dark(#0969da,#1f6feb));--i:var(--comments-field,light-dark(#fff,#0d1117));--s:var(--comments-surface,light-dark(#f6f8fa,#151b23));--y:var(--comments-highlight,light-dark(#fff8c5,#3a3000));--e:light-dark(#d1242f,#ff7b72);--r:var(--comments-radius,8px);color-scheme:light;color:var(--f);background:var(--comments-bg,transparent);container-type:inline-size}
@@ -50,7 +51,8 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
 .tx code{font:.9em ui-monospace,Menlo,Consolas,monospace}.tx img{max-width:100%}.tx ul,.tx ol{padding-inline-start:22px}
 .pend{font-size:13px;margin:4px 0;padding:4px 10px;border-radius:6px;background:var(--y)}
 .more{display:block;width:100%;margin:24px 0 0;padding:10px;background:var(--s);border:1px solid var(--l);border-radius:var(--r);font-weight:600}
-.mr{color:var(--a);margin-top:10px}
+.mr{color:var(--a);margin-top:10px}.act{font-size:13px;color:var(--m)}.act .lk{margin-inline-end:12px}
+.ed+.tx,.ed+.tx+.act span{display:none}
 [hidden]{display:none!important}
 .sr,.hp{position:absolute;width:1px;height:1px;padding:0;border:0;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 @container (max-width:480px){.kids{margin-inline-start:-40px}}`;
@@ -76,12 +78,12 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
 
   const button = (cls, text, onclick, attrs) => h("button", {type: "button", class: cls, text, onclick, ...attrs});
 
-  /* Read (no argument), save or forget (null) the reader's name, email and website. */
-  function remember(who) {
+  /* Read (no value), save or forget (null) an entry of localStorage. */
+  function store(key, value) {
     try {
-      if (who === undefined) return JSON.parse(localStorage.getItem(STORE)) || {};
-      if (who) localStorage.setItem(STORE, JSON.stringify(who));
-      else localStorage.removeItem(STORE);
+      if (value === undefined) return JSON.parse(localStorage.getItem(key)) || {};
+      if (value) localStorage.setItem(key, JSON.stringify(value));
+      else localStorage.removeItem(key);
     } catch { /* storage blocked: nothing is remembered */ }
     return {};
   }
@@ -102,6 +104,9 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
     let strings = {}, fmt, seq = 0, gen = 0, dead = false, cursor = null, thread = null, count = 0;
     let around = HASH.exec(location.hash)?.[1];
     let w, head, sortBar, formSlot, list, moreBtn, live, mainForm;
+    // {id: [edit token, posted at (ms), Markdown]} of the reader's recent comments.
+    const MINE = `comments:edit:${s.site}:${API}`;
+    let own = store(MINE);
     const nodes = new Map(), replyForms = new Map(), aborter = new AbortController();
 
     function t(key, vars = {}) {
@@ -119,12 +124,13 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       }
     }
 
-    /* Call the API; resolves with the JSON body plus its `_status`, rejects on network failure. */
+    /* Call the API: resolves with the JSON body plus its `_status`, rejects when offline. */
     async function request(path, init = {}) {
       init.signal = aborter.signal;
       init.credentials = "omit";
       init.headers ||= {};
       if (s.sso) init.headers.Authorization = "Bearer " + s.sso;
+      if (init.body) init.headers["Content-Type"] = "application/json";
       const res = await fetch(API + path, init);
       const data = await res.json().catch(() => ({}));
       data._status = res.status;
@@ -136,7 +142,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       requestAnimationFrame(() => { live.textContent = text; });
     }
 
-    /* Initials on a colour picked by the author's hash: nothing is fetched from elsewhere. */
+    /* Initials on a colour from the author's hash: nothing is fetched from elsewhere. */
     function avatar(author) {
       const box = h("div", {class: "av", "aria-hidden": "true"});
       if (/^https:\/\//.test(author.avatar)) {
@@ -155,36 +161,123 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       return h("time", {datetime: iso, title: date.toLocaleString(lang), text: seconds > -45 ? t("now") : relative(seconds)});
     }
 
+    const pend = (reason) => h("p", {class: "pend", text: t("pending") + (reason ? " " + reason : "")});
+
     /* Render one comment; `replyTo` is set when it is not shown right under its parent. */
     function node(c, level, replyTo, reason) {
-      const a = c.author, id = "comment-" + c.id, web = /^https?:\/\//i.test(a.website);
+      const a = c.author, id = "comment-" + c.id, web = /^https?:\/\//i.test(a.website), mine = own[c.id];
       const name = h(web ? "a" : "span", {
         class: "nm", id: id + "n", text: a.name, href: web && a.website,
         rel: web && "nofollow ugc noopener noreferrer", target: web && "_blank"
       });
-      const meta = h("div", {class: "meta"}, [
+      const rec = {c, level, kids: h("div", {class: "kids"}), shown: 0, tx: h("div", {class: "tx"}), own: mine && h("span")};
+      rec.meta = h("div", {class: "meta"}, [
         name,
         ...(a.badges || []).map((b) => h("span", {class: "bdg", text: b})),
         replyTo && h("span", {text: t("inReplyTo", {name: replyTo.name})}),
         h("a", {class: "tm", href: location.href.split("#")[0] + "#" + id}, [time(c.created_at)]),
-        c.edited_at && h("span", {text: t("edited")})
+        rec.mark = c.edited_at && h("span", {text: t("edited")})
       ]);
-      const text = h("div", {class: "tx"});
-      text.innerHTML = c.html; // sanitized by the service: the only HTML it sends
-      const rec = {c, level, kids: h("div", {class: "kids"}), shown: 0};
+      rec.tx.innerHTML = c.html; // sanitized by the service: the only HTML it sends
       rec.btn = button("lk", t("reply"), () => openReply(rec), {"aria-label": t("replyTo", {name: a.name}), "aria-expanded": "false"});
       rec.body = h("div", {}, [
-        meta,
-        c.status === "pending" && h("p", {class: "pend", text: t("pending") + (reason ? " " + reason : "")}),
-        text,
-        !thread.closed && h("div", {class: "act"}, [rec.btn]),
+        rec.meta,
+        rec.pend = c.status === "pending" && pend(reason),
+        rec.tx,
+        !thread.closed && h("div", {class: "act"}, [rec.btn, rec.own]),
         replyForms.get(c.id)?.el,
         rec.kids
       ]);
       rec.el = h("article", {class: "c", id, tabindex: "-1", "aria-labelledby": id + "n"}, [avatar(a), rec.body]);
       nodes.set(c.id, rec);
+      if (mine) {
+        controls(rec);
+        setTimeout(() => drop(rec), mine[1] + WINDOW - Date.now());
+      }
       return rec;
     }
+
+    const say = (rec, text) => (rec.msg ||= rec.body.insertBefore(h("p", {class: "msg", role: "alert"}), rec.kids)).textContent = text;
+
+    function keep() {
+      for (const id in own) if (!(Date.now() - own[id]?.[1] < WINDOW)) delete own[id];
+      store(MINE, own);
+    }
+
+    function drop(rec) {
+      delete own[rec.c.id];
+      keep();
+      rec.own.remove();
+    }
+
+    function controls(rec) {
+      const del = button("lk", t("delete"), () => {
+        const back = () => controls(rec).focus();
+        rec.own.replaceChildren(t("deleteAsk") + " ", button("lk", t("delete"), () => destroy(rec)), button("lk", t("cancel"), back));
+        rec.own.querySelector("button").focus();
+      });
+      rec.own.replaceChildren(rec.edit = button("lk", t("edit"), () => edit(rec)), del);
+      return del;
+    }
+
+    /* PATCH or DELETE: the answer, or nothing once an error is shown. */
+    async function change(rec, method, body) {
+      say(rec, "");
+      const data = await request("comments/" + rec.c.id, {method, body, headers: {"X-Edit-Token": own[rec.c.id]?.[0]}}).catch(() => ({}));
+      if (data._status < 300 || data.errors?.body) return data;
+      if (data.code === "thread_closed") return closeThread(), formSlot.firstChild.focus();
+      say(rec, data.detail || t("offline"));
+      if (data.code === "not_editable") {
+        rec.shut?.();
+        drop(rec);
+        rec.el.focus();
+      }
+    }
+
+    /* Edit in place, from the Markdown the reader wrote if known. */
+    function edit(rec) {
+      const id = "e" + rec.c.id, mine = own[rec.c.id], close = () => { f.remove(); rec.edit.focus(); };
+      const box = h("textarea", {"aria-label": t("editLabel"), "aria-describedby": id}), err = h("p", {class: "fe", id});
+      const save = button("btn", t("save"), async () => {
+        const data = await change(rec, "PATCH", JSON.stringify({body: box.value})), c = data?.comment;
+        if (c) {
+          if (data.held && rec.c.status !== "pending") setCount(count - 1);
+          mine[2] = box.value;
+          keep();
+          rec.c = c;
+          rec.tx.innerHTML = c.html;
+          rec.mark ||= rec.meta.appendChild(h("span", {text: t("edited")}));
+          close();
+          if (rec.pend) rec.pend.remove();
+          if (data.held) rec.tx.before(rec.pend = pend(data.reason));
+          announce(t(data.held ? "held" : "saved"));
+        } else if (data) {
+          err.textContent = data.errors.body;
+          box.setAttribute("aria-invalid", "true");
+          box.focus();
+        }
+      });
+      const f = h("div", {class: "ed", onkeydown: (e) => e.key === "Escape" && close()}, [
+        box, err,
+        h("div", {class: "ft"}, [h("div", {class: "bt"}, [button("lk", t("cancel"), close), save])])
+      ]);
+      box.value = mine[2] ?? rec.tx.textContent;
+      rec.shut = close;
+      rec.tx.before(f);
+      box.focus();
+    }
+
+    async function destroy(rec) {
+      if (!await change(rec, "DELETE")) return controls(rec).focus();
+      if (rec.c.status !== "pending") setCount(count - 1);
+      drop(rec);
+      rec.el.remove();
+      empty();
+      (nodes.get(rec.c.parent_id)?.el || head).focus();
+      announce(t("deleted"));
+    }
+
+    const empty = () => list.firstChild || list.append(h("p", {class: "note empty", text: t("empty")}));
 
     /* Put a reply under its parent, or flat at the deepest level with "in reply to". */
     function place(c, top, reason) {
@@ -317,7 +410,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       }
       const recs = data.comments.map((c) => rootNode(c));
       list.append(...recs.map((r) => r.el));
-      if (!list.firstChild) list.append(h("p", {class: "note empty", text: t("empty")}));
+      empty();
       list.removeAttribute("aria-busy");
       [moreBtn.hidden, moreBtn.disabled, moreBtn.textContent] = [!cursor, false, t("loadMore")];
       if (more) {
@@ -331,7 +424,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       thread.closed = true;
       w.classList.add("closed");
       formSlot.replaceChildren(h("p", {class: "note", text: t("closed"), tabindex: "-1"}));
-      root.querySelectorAll(".act,.c form").forEach((x) => x.remove());
+      root.querySelectorAll(".act,.c form,.ed").forEach((x) => x.remove());
       replyForms.clear();
     }
 
@@ -347,7 +440,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
 
     /* A comment form; `parent` is the record of the comment replied to, or null. */
     function form(parent) {
-      const id = "f" + ++seq, saved = remember(), from = mainForm ? mainForm.values() : saved;
+      const id = "f" + ++seq, saved = store(STORE), from = mainForm ? mainForm.values() : saved;
       const inputs = {}, errs = {};
       const field = (key, tag, attrs, label, hidden) => {
         const fid = id + key.replace(".", "-");
@@ -359,7 +452,10 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       const submit = h("button", {type: "submit", class: "btn"});
       const label = () => { submit.textContent = t(parent ? "postReply" : "post"); };
       const forget = button("lk", t("forget"), () => {
-        remember(null);
+        store(STORE, null);
+        store(MINE, null); // nor may the next reader change the comments
+        own = {};
+        root.querySelectorAll(".act span").forEach((x) => x.remove());
         for (const f of [mainForm, ...replyForms.values()]) {
           if (!f) continue;
           FIELDS.slice(1).forEach((k) => { f.inputs[k].value = ""; });
@@ -368,7 +464,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
         inputs["author.name"].focus();
       });
       const remembered = h("p", {hidden: !saved.name}, [t("remembered") + " ", forget]);
-      // The honeypot: people never see or reach it, so whatever it holds was typed by a bot.
+      // The honeypot: out of people's sight and reach, so only bots fill it.
       const hp = h("input", {class: "hp", name: "hp", tabindex: "-1", autocomplete: "off", "aria-hidden": "true"});
       const cancel = () => {
         replyForms.delete(parent.c.id);
@@ -426,7 +522,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
         [submit.disabled, submit.textContent] = [true, t("posting")];
         let data;
         try {
-          data = await request("comments", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(payload)});
+          data = await request("comments", {method: "POST", body: JSON.stringify(payload)});
         } catch {
           if (!dead) fail(t("offline"), true); // the draft stays in the form
         }
@@ -445,7 +541,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
           errs[k].textContent = errors[k];
           inputs[k].setAttribute("aria-invalid", "true");
         }
-        // Errors on fields the reader cannot see (url, parent_id...) read best in the server's words.
+        // Errors on fields the reader cannot see (url...) read best in the server's words.
         fail(Object.keys(errors).length > bad.length ? data.detail : t("fix"));
         inputs[bad[0]]?.focus();
       }
@@ -453,8 +549,10 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       function posted(data, who) {
         const c = data.comment;
         let rec;
-        remember(who);
+        store(STORE, who);
         for (const f of [mainForm, ...replyForms.values()]) if (f) f.remembered.hidden = false;
+        own[c.id] = [data.edit_token, Date.now(), inputs.body.value];
+        keep();
         inputs.body.value = "";
         if (parent) {
           cancel();
@@ -475,7 +573,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
     }
 
     function render() {
-      head = h("h2", {text: t("region")});
+      head = h("h2", {text: t("region"), tabindex: "-1"});
       sortBar = h("div", {class: "sort", role: "group", "aria-label": t("sort")},
         SORTS.map((key) => button("", t(key), () => sortBy(key), {"aria-pressed": String(key === s.sort)})));
       formSlot = h("div");
@@ -492,8 +590,8 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       const first = page(false); // ask for the comments while the strings load
       first.catch(() => {}); // load() reports it
       try {
-        // Every language, English included, is one file in static/i18n; the
-        // service answers a tag it has no file for with the closest language.
+        // Every language is one file in static/i18n; the service answers
+        // a tag it has no file for with the closest language.
         strings = await (await fetch(I18N + lang + ".json", {signal: aborter.signal})).json();
       } catch (err) {
         return dead || log(`could not load the strings for ${lang}: ${err.message}`);
@@ -524,7 +622,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
     return typeof el === "string" ? document.querySelector(el) : el;
   };
 
-  /* Mount the widget, replacing the earlier mount: single-page apps call this on navigation. */
+  /* Mount the widget, replacing the earlier mount: SPAs call this on navigation. */
   Comments.init = (o = {}) => {
     const el = container(o);
     if (!el) return log("no element to mount the comments into");
@@ -532,7 +630,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
     current = mount(el, o);
   };
 
-  // Mount now if the container is there, else as soon as it is (head, defer, added later).
+  // Mount now, or as soon as the container appears (head, defer, added later).
   if (container({})) Comments.init();
   else {
     const watch = new MutationObserver(() => {
