@@ -88,8 +88,18 @@ ROUTES: dict[str, tuple[Rule, ...]] = {
 }
 
 
+def _retry_after_only_when_refused(response: Any) -> Any:
+    # Flask-Limiter sends Retry-After on every limited answer; it only means
+    # something on a refusal.
+    if response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    return response
+
+
 def init_app(app: Flask) -> Limiter:
     """Give the app its own limiter and wrap each public route in its limits."""
+    # Registered before the limiter's own hook, so it runs after it.
+    app.after_request(_retry_after_only_when_refused)
     limiter = Limiter(key_func=client_address, app=app, default_limits=[])
     for endpoint, rules in ROUTES.items():
         view: Any = app.view_functions[endpoint]

@@ -99,3 +99,11 @@ def test_two_instances_share_limits_through_redis(app_factory, site):
     assert post(one).status_code == 201
     # The fourth post counts against the same client whichever instance takes it.
     assert post(two).status_code == 429
+
+
+def test_accepted_answers_carry_no_retry_after(app_factory, site):
+    client = app_factory(**LIMITED).test_client()
+    response = post(client)
+    assert response.status_code == 201
+    assert "Retry-After" not in response.headers
+    assert response.headers["X-RateLimit-Limit"]
