@@ -72,15 +72,28 @@ def ensure_demo(origins: Sequence[str]) -> None:
         first = first or posted.comment
 
 
+_ANY_ADDRESS = ("0.0.0.0", "::")  # noqa: S104 - compared with, never bound here
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    help="Another address the demo is reached at (http://host:port); repeat for each.",
+)
 @with_appcontext
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, origins: tuple[str, ...]) -> None:
     """Migrate the database, make sure the demo site exists, and serve."""
     upgrade_database()
-    names = {host, "127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {host}
-    ensure_demo(sorted(f"http://{name}:{port}" for name in names))
+    names = {"127.0.0.1", "localhost"} | ({host} if host not in _ANY_ADDRESS else set())
+    local = sorted(f"http://{name}:{port}" for name in names)
+    try:
+        ensure_demo([*local, *origins])
+    except errors.CommentsError as exc:
+        raise _fail(exc) from exc
     click.echo(f"comments: demo article at http://{host}:{port}/ (site 'demo')")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -8,7 +8,7 @@ import sys
 import urllib.request
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from comments.extensions import db
 from comments.models import Comment, Site
@@ -138,3 +138,16 @@ def test_rerender_shows_in_cached_pages(runner, app, client, site):
         db.session.commit()
     runner.invoke(args=["rerender"])
     assert client.get(url).get_json()["comments"][0]["html"] == "<p><em>emphasis</em></p>"
+
+
+def test_demo_site_takes_extra_origins_and_seeds_once(app):
+    from comments.cli import ensure_demo
+
+    with app.app_context():
+        ensure_demo(["http://127.0.0.1:8000", "http://myhost:8000"])
+        ensure_demo(["http://127.0.0.1:8000", "http://other:8000"])
+        site = db.session.scalar(select(Site).where(Site.slug == "demo"))
+        assert site.origins == [
+            "http://127.0.0.1:8000", "http://myhost:8000", "http://other:8000",
+        ]  # fmt: skip
+        assert db.session.scalar(select(func.count(Comment.id))) == 3
