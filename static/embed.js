@@ -1,7 +1,4 @@
-/* comments: the embeddable widget; one IIFE whose only global is window.Comments.
- *   <div id="comments" data-site="S" data-thread="K"></div>
- *   <script src="https://comments.example.com/static/embed.js" async></script>
- * Settings, theming and languages: docs/widget.md. */
+/* comments: the embeddable widget (docs/widget.md); one IIFE, its only global window.Comments. */
 (() => {
   "use strict";
   performance.mark("comments:start");
@@ -9,18 +6,16 @@
   const script = document.currentScript || document.querySelector('script[src*="/embed.js"]');
   const API = new URL("../api/v1/", script.src).href;
   const I18N = new URL("i18n/", script.src).href;
-  const DEEPEST = 3; // replies indent to this level; deeper ones sit flat there
+  const DEEPEST = 3;
   const STORE = "comments:author";
   const WINDOW = 9e5; // ms: the service's default EDIT_WINDOW
   const SORTS = ["newest", "oldest", "top"];
   const FIELDS = ["body", "author.name", "author.email", "author.website"];
   const COLORS = "b3261e 8e24aa 5e35b1 1e63b5 00796b 2e7d32 b4480c ad1457 455a64 6d4c41".split(" ");
   const HASH = /^#comment-(\d+)$/;
-  // Page styles reach in only through the inherited --comments-* properties (docs/widget.md);
-  // .w resets the rest the host passes down (hostile pages set font-size: 0).
+  // Page styles get in only through --comments-*; .w resets the rest (hostile pages set font-size: 0).
   const CSS = `:host{display:block!important}
-.w{all:initial;display:block;font:15px/1.55 var(--comments-font,system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","PingFang SC","Microsoft YaHei",sans-serif);text-align:start}
-.w{--f:var(--comments-fg,light-dark(#1f2328,#e6edf3));--m:var(--comments-muted,light-dark(#59636e,#9198a1));--l:var(--comments-border,light-dark(#d1d9e0,#3d444d));--a:var(--comments-accent,light-dark(#0969da,#4493f8));--b:var(--comments-button,light-dark(#0969da,#1f6feb));--i:var(--comments-field,light-dark(#fff,#0d1117));--s:var(--comments-surface,light-dark(#f6f8fa,#151b23));--y:var(--comments-highlight,light-dark(#fff8c5,#3a3000));--e:light-dark(#d1242f,#ff7b72);--r:var(--comments-radius,8px);color-scheme:light;color:var(--f);background:var(--comments-bg,transparent);container-type:inline-size}
+.w{all:initial;display:block;font:15px/1.55 var(--comments-font,system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","PingFang SC","Microsoft YaHei",sans-serif);--f:var(--comments-fg,light-dark(#1f2328,#e6edf3));--m:var(--comments-muted,light-dark(#59636e,#9198a1));--l:var(--comments-border,light-dark(#d1d9e0,#3d444d));--a:var(--comments-accent,light-dark(#0969da,#4493f8));--b:var(--comments-button,light-dark(#0969da,#1f6feb));--i:var(--comments-field,light-dark(#fff,#0d1117));--s:var(--comments-surface,light-dark(#f6f8fa,#151b23));--y:var(--comments-highlight,light-dark(#fff8c5,#3a3000));--e:light-dark(#d1242f,#ff7b72);--r:var(--comments-radius,8px);color-scheme:light;color:var(--f);background:var(--comments-bg);container-type:inline-size}
 .dark{color-scheme:dark}.auto{color-scheme:light dark}*{box-sizing:border-box}
 button,input,textarea{font:inherit;color:inherit}button{cursor:pointer}:focus-visible{outline:2px solid var(--a);outline-offset:2px}
 .hd{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:8px;border-bottom:1px solid var(--l);padding:0 0 10px;margin:0 0 18px}
@@ -47,7 +42,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
 .bdg{font-size:11px;font-weight:600;padding:0 6px;border:1px solid var(--l);border-radius:9px}
 .tm{color:inherit;text-decoration:none}.tm:hover{text-decoration:underline}
 .tx{overflow-wrap:anywhere;margin:2px 0 4px}.tx>*{margin:0 0 8px}.tx>:last-child{margin-bottom:0}.tx a{color:var(--a)}
-.tx blockquote{padding:0 0 0 12px;border-inline-start:3px solid var(--l);color:var(--m)}.tx pre{overflow:auto;padding:8px 12px;background:var(--s);border-radius:6px}
+.tx blockquote{padding-left:12px;border-inline-start:3px solid var(--l);color:var(--m)}.tx pre{overflow:auto;padding:8px 12px;background:var(--s);border-radius:6px}
 .tx code{font:.9em ui-monospace,Menlo,Consolas,monospace}.tx img{max-width:100%}.tx ul,.tx ol{padding-inline-start:22px}
 .pend{font-size:13px;margin:4px 0;padding:4px 10px;border-radius:6px;background:var(--y)}
 .more{display:block;width:100%;margin:24px 0 0;padding:10px;background:var(--s);border:1px solid var(--l);border-radius:var(--r);font-weight:600}
@@ -58,27 +53,28 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
 @container (max-width:480px){.kids{margin-inline-start:-40px}}`;
 
   const Comments = window.Comments = window.Comments || {};
-  if (Comments.init) return; // the script is on the page twice: the first copy does the work
+  if (Comments.init) return; // on the page twice: the first copy does the work
   let current = null;
 
   const log = (msg) => console.warn("[comments] " + msg);
+  const enc = encodeURIComponent;
 
-  /* Build an element. What readers wrote only ever goes in through `text`. */
-  function h(tag, attrs, kids) {
+  /* What readers wrote only ever goes in through `text`. */
+  function h(tag, attrs = {}, kids = []) {
     const el = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
+    for (const [k, v] of Object.entries(attrs)) {
       if (v == null || v === false) continue;
       if (k === "text") el.textContent = v;
       else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
       else el.setAttribute(k, v === true ? "" : v);
     }
-    el.append(...(kids || []).filter(Boolean));
+    el.append(...kids.filter(Boolean));
     return el;
   }
 
   const button = (cls, text, onclick, attrs) => h("button", {type: "button", class: cls, text, onclick, ...attrs});
 
-  /* Read (no value), save or forget (null) an entry of localStorage. */
+  /* Read (no value), save or forget (null) a localStorage entry. */
   function store(key, value) {
     try {
       if (value === undefined) return JSON.parse(localStorage.getItem(key)) || {};
@@ -91,8 +87,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
   function mount(host, o) {
     const root = host.shadowRoot || host.attachShadow({mode: "open"});
     const opt = (k) => String(o[k] ?? host.dataset[k] ?? script.dataset[k] ?? "");
-    const canonical = document.querySelector('link[rel="canonical"]');
-    const url = opt("url") || canonical?.href || location.href.split("#")[0];
+    const url = opt("url") || document.querySelector('link[rel="canonical"]')?.href || location.href.split("#")[0];
     const s = {
       site: opt("site"), url, title: opt("title") || document.title, sso: opt("sso"),
       thread: opt("thread") || new URL(url, location.href).pathname,
@@ -103,8 +98,8 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
     if (!/^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i.test(lang)) lang = "en";
     let strings = {}, fmt, seq = 0, gen = 0, dead = false, cursor = null, thread = null, count = 0;
     let around = HASH.exec(location.hash)?.[1];
-    let w, head, sortBar, formSlot, list, moreBtn, live, mainForm;
-    // {id: [edit token, posted at (ms), Markdown]} of the reader's recent comments.
+    let head, sortBar, formSlot, list, moreBtn, live, mainForm;
+    // {id: [edit token, posted at, Markdown]} of the reader's comments.
     const MINE = `comments:edit:${s.site}:${API}`;
     let own = store(MINE);
     const nodes = new Map(), replyForms = new Map(), aborter = new AbortController();
@@ -115,7 +110,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       return str.replace(/\{(\w+)\}/g, (_, name) => name === "n" ? fmt.num.format(vars.n) : vars[name]);
     }
 
-    /* Say `seconds` from now (negative: ago) in the reader's language. */
+    /* `seconds` from now; negative: ago. */
     function relative(seconds) {
       const units = [[60, "second"], [60, "minute"], [24, "hour"], [7, "day"], [4.35, "week"], [12, "month"], [1 / 0, "year"]];
       for (const [size, unit] of units) {
@@ -124,7 +119,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       }
     }
 
-    /* Call the API: resolves with the JSON body plus its `_status`, rejects when offline. */
+    /* The JSON answer plus `_status`; rejects when offline. */
     async function request(path, init = {}) {
       init.signal = aborter.signal;
       init.credentials = "omit";
@@ -142,7 +137,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       requestAnimationFrame(() => { live.textContent = text; });
     }
 
-    /* Initials on a colour from the author's hash: nothing is fetched from elsewhere. */
+    /* Initials on the author's colour: nothing is fetched from elsewhere. */
     function avatar(author) {
       const box = h("div", {class: "av", "aria-hidden": "true"});
       if (/^https:\/\//.test(author.avatar)) {
@@ -150,8 +145,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
         return box;
       }
       const words = (author.name || "?").trim().split(/\s+/);
-      const initial = (word) => Array.from(word)[0] || "";
-      box.textContent = (initial(words[0]) + (words[1] ? initial(words.at(-1)) : "")).toUpperCase();
+      box.textContent = [words[0], words[1] && words.at(-1)].map((w) => w && [...w][0]).join("").toUpperCase();
       box.style.background = "#" + COLORS[parseInt((author.hash || "0").slice(0, 8), 16) % COLORS.length];
       return box;
     }
@@ -163,7 +157,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
 
     const pend = (reason) => h("p", {class: "pend", text: t("pending") + (reason ? " " + reason : "")});
 
-    /* Render one comment; `replyTo` is set when it is not shown right under its parent. */
+    /* `replyTo`: set when not right under its parent. */
     function node(c, level, replyTo, reason) {
       const a = c.author, id = "comment-" + c.id, web = /^https?:\/\//i.test(a.website), mine = own[c.id];
       const name = h(web ? "a" : "span", {
@@ -178,7 +172,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
         h("a", {class: "tm", href: location.href.split("#")[0] + "#" + id}, [time(c.created_at)]),
         rec.mark = c.edited_at && h("span", {text: t("edited")})
       ]);
-      rec.tx.innerHTML = c.html; // sanitized by the service: the only HTML it sends
+      rec.tx.innerHTML = c.html; // sanitized by the service
       rec.btn = button("lk", t("reply"), () => openReply(rec), {"aria-label": t("replyTo", {name: a.name}), "aria-expanded": "false"});
       rec.body = h("div", {}, [
         rec.meta,
@@ -212,8 +206,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
 
     function controls(rec) {
       const del = button("lk", t("delete"), () => {
-        const back = () => controls(rec).focus();
-        rec.own.replaceChildren(t("deleteAsk") + " ", button("lk", t("delete"), () => destroy(rec)), button("lk", t("cancel"), back));
+        rec.own.replaceChildren(t("deleteAsk") + " ", button("lk", t("delete"), () => destroy(rec)), button("lk", t("cancel"), () => controls(rec).focus()));
         rec.own.querySelector("button").focus();
       });
       rec.own.replaceChildren(rec.edit = button("lk", t("edit"), () => edit(rec)), del);
@@ -225,7 +218,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       say(rec, "");
       const data = await request("comments/" + rec.c.id, {method, body, headers: {"X-Edit-Token": own[rec.c.id]?.[0]}}).catch(() => ({}));
       if (data._status < 300 || data.errors?.body) return data;
-      if (data.code === "thread_closed") return closeThread(), formSlot.firstChild.focus();
+      if (data.code === "thread_closed") return closeThread(true);
       say(rec, data.detail || t("offline"));
       if (data.code === "not_editable") {
         rec.shut?.();
@@ -234,7 +227,6 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       }
     }
 
-    /* Edit in place, from the Markdown the reader wrote if known. */
     function edit(rec) {
       const id = "e" + rec.c.id, mine = own[rec.c.id], close = () => { f.remove(); rec.edit.focus(); };
       const box = h("textarea", {"aria-label": t("editLabel"), "aria-describedby": id}), err = h("p", {class: "fe", id});
@@ -279,7 +271,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
 
     const empty = () => list.firstChild || list.append(h("p", {class: "note empty", text: t("empty")}));
 
-    /* Put a reply under its parent, or flat at the deepest level with "in reply to". */
+    /* Under its parent, or flat at DEEPEST with "in reply to". */
     function place(c, top, reason) {
       const p = nodes.get(c.parent_id);
       let box = top.kids, level = 1, replyTo = c.in_reply_to;
@@ -304,7 +296,6 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       return rec;
     }
 
-    /* Keep the "show N more replies" button of a root comment true. */
     function moreReplies(rec) {
       const left = rec.total - rec.shown;
       if (!rec.cursor || left <= 0) {
@@ -320,7 +311,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       const btn = rec.more, limit = Math.min(100, rec.total - rec.shown);
       btn.disabled = true;
       try {
-        const data = await request(`comments/${rec.c.id}/replies?limit=${limit}&cursor=${encodeURIComponent(rec.cursor)}`);
+        const data = await request(`comments/${rec.c.id}/replies?limit=${limit}&cursor=${enc(rec.cursor)}`);
         if (data._status !== 200) throw new Error(data.detail);
         const added = data.comments.map((c) => place(c, rec));
         rec.cursor = data.next_cursor;
@@ -338,7 +329,6 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       head.textContent = t("count", {n});
     }
 
-    /* Highlight the comment of a permalink, scroll to it, and move focus there. */
     function focusComment(id) {
       const rec = nodes.get(+id);
       if (!rec) return false;
@@ -366,13 +356,12 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
     }
 
     function page(more) {
-      let q = `comments?site=${encodeURIComponent(s.site)}&thread=${encodeURIComponent(s.thread)}&sort=${s.sort}`;
-      if (more) q += "&cursor=" + encodeURIComponent(cursor);
+      let q = `comments?site=${enc(s.site)}&thread=${enc(s.thread)}&sort=${s.sort}`;
+      if (more) q += "&cursor=" + enc(cursor);
       else if (around) q += "&around=" + around;
       return request(q);
     }
 
-    /* Show the first page (replacing the list) or append the next one. */
     async function load(more, pending) {
       const mine = ++gen;
       if (more) [moreBtn.disabled, moreBtn.textContent] = [true, t("loadingMore")];
@@ -381,7 +370,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
         const data = await (pending || page(more));
         if (mine !== gen) return;
         if (data._status === 404 && around) {
-          around = null; // the linked comment is gone: show the thread from the top
+          around = null; // the linked comment is gone
           return load(false);
         }
         if (data._status !== 200) throw new Error(data.detail || "HTTP " + data._status);
@@ -389,9 +378,8 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       } catch (err) {
         if (dead || mine !== gen) return;
         log("could not load comments: " + err.message);
-        const retry = button("lk", t("retry"), () => load(more));
         if (more) [moreBtn.disabled, moreBtn.textContent] = [false, t("loadMore")];
-        else list.replaceChildren(h("p", {class: "note", role: "alert"}, [t("loadFailed") + " ", retry]));
+        else list.replaceChildren(h("p", {class: "note", role: "alert"}, [t("loadFailed") + " ", button("lk", t("retry"), () => load(more))]));
       }
     }
 
@@ -420,12 +408,12 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       if (first) requestAnimationFrame(() => performance.mark("comments:painted"));
     }
 
-    function closeThread() {
+    function closeThread(focus) {
       thread.closed = true;
-      w.classList.add("closed");
       formSlot.replaceChildren(h("p", {class: "note", text: t("closed"), tabindex: "-1"}));
       root.querySelectorAll(".act,.c form,.ed").forEach((x) => x.remove());
       replyForms.clear();
+      if (focus) formSlot.firstChild.focus();
     }
 
     function openReply(rec) {
@@ -438,7 +426,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       f.body.focus();
     }
 
-    /* A comment form; `parent` is the record of the comment replied to, or null. */
+    /* A comment form; `parent`: the record replied to, or null. */
     function form(parent) {
       const id = "f" + ++seq, saved = store(STORE), from = mainForm ? mainForm.values() : saved;
       const inputs = {}, errs = {};
@@ -464,14 +452,14 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
         inputs["author.name"].focus();
       });
       const remembered = h("p", {hidden: !saved.name}, [t("remembered") + " ", forget]);
-      // The honeypot: out of people's sight and reach, so only bots fill it.
+      // Honeypot: hidden from people; only bots fill it.
       const hp = h("input", {class: "hp", name: "hp", tabindex: "-1", autocomplete: "off", "aria-hidden": "true"});
       const cancel = () => {
         replyForms.delete(parent.c.id);
         el.remove();
         parent.btn.setAttribute("aria-expanded", "false");
       };
-      // The name, email and website fields unfold once the reader starts writing.
+      // The author fields unfold once the reader writes.
       const unfold = () => el.classList.add("open");
       const el = h("form", {novalidate: true, class: saved.name && "open", onsubmit: (e) => { e.preventDefault(); send(); }}, [
         field("body", "textarea", {
@@ -499,18 +487,12 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       ]);
       label();
 
-      const values = () => ({
-        name: inputs["author.name"].value.trim(),
-        email: inputs["author.email"].value.trim(),
-        website: inputs["author.website"].value.trim()
-      });
+      const values = () => Object.fromEntries(FIELDS.slice(1).map((k) => [k.slice(7), inputs[k].value.trim()]));
 
       const fail = (text, retry) => msg.replaceChildren(text, retry ? button("lk", t("retry"), send) : "");
 
       async function send() {
-        const who = values(), author = {name: who.name};
-        if (who.email) author.email = who.email;
-        if (who.website) author.website = who.website;
+        const who = values(), author = {name: who.name, email: who.email || undefined, website: who.website || undefined};
         const payload = {site: s.site, thread: s.thread, url: s.url, title: s.title || undefined, body: inputs.body.value, author, hp: hp.value};
         if (parent) payload.parent_id = parent.c.id;
         for (const k of FIELDS) {
@@ -530,10 +512,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
         label();
         if (!data) return;
         if (data._status === 201 || data._status === 202) return posted(data, who);
-        if (data.code === "thread_closed") {
-          closeThread();
-          return formSlot.firstChild.focus();
-        }
+        if (data.code === "thread_closed") return closeThread(true);
         if (data.code === "rate_limited") return fail(t("tooFast", {when: relative(Math.max(1, +data.retry_after || 60))}));
         if (data.code !== "validation") return fail(data.detail || t("failed"), data._status >= 500);
         const errors = data.errors || {}, bad = FIELDS.filter((k) => errors[k]);
@@ -541,7 +520,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
           errs[k].textContent = errors[k];
           inputs[k].setAttribute("aria-invalid", "true");
         }
-        // Errors on fields the reader cannot see (url...) read best in the server's words.
+        // Errors on fields not shown (url...) read best in the server's words.
         fail(Object.keys(errors).length > bad.length ? data.detail : t("fix"));
         inputs[bad[0]]?.focus();
       }
@@ -580,7 +559,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       list = h("div", {class: "list"}, [h("p", {class: "note", text: t("loading")})]);
       moreBtn = button("more", "", () => load(true), {hidden: true});
       live = h("div", {class: "sr", "aria-live": "polite"});
-      w = h("section", {class: "w " + s.theme, lang, "aria-label": t("region")}, [
+      const w = h("section", {class: "w " + s.theme, lang, "aria-label": t("region")}, [
         h("div", {class: "hd"}, [head, sortBar]), formSlot, list, moreBtn, live
       ]);
       root.replaceChildren(h("style", {text: CSS}), w);
@@ -590,8 +569,7 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
       const first = page(false); // ask for the comments while the strings load
       first.catch(() => {}); // load() reports it
       try {
-        // Every language is one file in static/i18n; the service answers
-        // a tag it has no file for with the closest language.
+        // The service answers a tag it has no file for with the closest one.
         strings = await (await fetch(I18N + lang + ".json", {signal: aborter.signal})).json();
       } catch (err) {
         return dead || log(`could not load the strings for ${lang}: ${err.message}`);
@@ -617,12 +595,12 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
     };
   }
 
-  const container = (o) => {
+  const container = (o = {}) => {
     const el = o.el || script.dataset.container || "#comments";
     return typeof el === "string" ? document.querySelector(el) : el;
   };
 
-  /* Mount the widget, replacing the earlier mount: SPAs call this on navigation. */
+  /* Replaces the earlier mount: SPAs call this on navigation. */
   Comments.init = (o = {}) => {
     const el = container(o);
     if (!el) return log("no element to mount the comments into");
@@ -630,15 +608,13 @@ label{display:block;font-size:13px;color:var(--m);margin:0 0 2px}
     current = mount(el, o);
   };
 
-  // Mount now, or as soon as the container appears (head, defer, added later).
-  if (container({})) Comments.init();
-  else {
-    const watch = new MutationObserver(() => {
-      if (current || container({})) {
-        watch.disconnect();
-        if (!current) Comments.init();
-      }
-    });
-    watch.observe(document.documentElement, {childList: true, subtree: true});
-  }
+  // Now, or once the container appears (script in head, added later).
+  const watch = new MutationObserver(() => {
+    if (current || container()) {
+      watch.disconnect();
+      current || Comments.init();
+    }
+  });
+  if (container()) Comments.init();
+  else watch.observe(document.documentElement, {childList: true, subtree: true});
 })();
