@@ -174,9 +174,7 @@ def version_of(site_slug: str, thread_key: str) -> Version:
     if not rows:
         raise errors.NotFound(f"There is no site called {site_slug!r}.")
     site_id, moderation, origins, thread_id, version = rows[0]
-    if isinstance(origins, str | bytes):
-        origins = json.loads(origins)
-    return Version(site_id, moderation, list(origins), thread_id, version)
+    return Version(site_id, moderation, sites.decode_origins(origins), thread_id, version)
 
 
 def check_page_query(sort: str, cursor: str | None) -> None:

@@ -100,3 +100,13 @@ def test_preflight_for_a_huge_comment_id_is_answered(client, site):
         "/api/v1/comments/99999999999999999999/replies", headers={"Origin": ORIGIN}
     )
     assert response.status_code == 404
+
+
+def test_counts_answer_the_site_origin_and_follow_origin_changes(client, runner, site):
+    url = "/api/v1/counts?site=news&thread=a"
+    new = "https://new.example"
+    assert client.get(url, headers={"Origin": ORIGIN}).headers["Access-Control-Allow-Origin"]
+    assert "Access-Control-Allow-Origin" not in client.get(url, headers={"Origin": new}).headers
+    runner.invoke(args=["site", "update", "news", "--origin", new])
+    assert client.get(url, headers={"Origin": new}).headers["Access-Control-Allow-Origin"] == new
+    assert "Access-Control-Allow-Origin" not in client.get(url, headers={"Origin": ORIGIN}).headers
