@@ -6,7 +6,8 @@ block the writer) and write transactions that start with ``BEGIN IMMEDIATE``.
 A deferred transaction that reads first and writes later can fail at once with
 "database is locked" when another writer got there in between; an immediate
 one waits its turn under ``busy_timeout`` instead. Domain functions that write
-call :func:`begin_write` before their first query.
+run in ``with write_transaction():``, which also queues SQLite writers on a
+file lock and commits or rolls back at the end.
 """
 
 from __future__ import annotations
@@ -65,15 +66,16 @@ def _tune_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE) else "BEGIN")
 
 
-def begin_write() -> None:
+def _begin_write() -> None:
     """Start the session's transaction as a write transaction.
 
     Call before the first query of a function that will write. On SQLite this
     takes the write lock up front; on PostgreSQL it changes nothing.
     """
     if db.session().in_transaction():
-        # Something already read in this transaction; on SQLite upgrade it by
-        # ending the read so the write can start cleanly.
+        # A read transaction is open (a caller looked something up first): end
+        # it, since SQLite can't upgrade it to a write without risking
+        # "database is locked". Callers have nothing pending at this point.
         db.session.commit()
     db.session.connection(execution_options={_WRITE: True})
 
@@ -106,7 +108,7 @@ def _writers_queue() -> Iterator[None]:
 def write_transaction() -> Iterator[None]:
     """Run the block as one write transaction: commit at its end, roll back on error."""
     with _writers_queue():
-        begin_write()
+        _begin_write()
         try:
             yield
             db.session.commit()
