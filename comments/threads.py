@@ -177,14 +177,13 @@ def version_of(site_slug: str, thread_key: str) -> Version:
     return Version(site_id, moderation, sites.decode_origins(origins), thread_id, version)
 
 
-def check_page_query(sort: str, cursor: str | None) -> None:
-    """Refuse an unknown sort or a cursor this service did not hand out."""
+def check_page_query(sort: str, cursor: str | None) -> tuple[Any, int] | None:
+    """Refuse an unknown sort or a cursor this service did not hand out; return its key."""
     if sort not in SORTS:
         raise errors.CommentsError(
             "Unknown sort order.", errors={"sort": "The sort must be newest, oldest or top."}
         )
-    if cursor is not None:
-        _key_values(cursor, sort)
+    return _key_values(cursor, sort) if cursor is not None else None
 
 
 def get_page(
@@ -198,7 +197,7 @@ def get_page(
     replies_per_root: int = 3,
 ) -> Page:
     """Return one page of a thread: root comments with the first of their replies."""
-    check_page_query(sort, cursor)
+    after = check_page_query(sort, cursor)
     site, thread = locate(site_slug, thread_key)
     if thread is None:
         if around is not None:
@@ -213,8 +212,8 @@ def get_page(
         if root is None or root.status != Status.APPROVED.value:
             raise errors.NotFound("That comment is not in this discussion.")
         query = query.where(_after(sort, _key_tuple(root, sort), inclusive=True))
-    elif cursor is not None:
-        query = query.where(_after(sort, _key_values(cursor, sort)))
+    elif after is not None:
+        query = query.where(_after(sort, after))
 
     rows: list[Comment] = list(db.session.scalars(query.limit(limit + 1)))
     more = len(rows) > limit
