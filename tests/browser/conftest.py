@@ -140,17 +140,27 @@ class HostPages:
         return self.origin + path
 
     def embed_tags(
-        self, thread: str, *, site: str = SITE, script: str = "async", **data: str
+        self,
+        thread: str,
+        *,
+        site: str = SITE,
+        script: str = "async",
+        service_url: str | None = None,
+        **data: str,
     ) -> tuple[str, str]:
-        """Return the container and script tags of the two-line embed."""
+        """Return the container and script tags of the two-line embed (of another service)."""
         attrs = "".join(f' data-{k.replace("_", "-")}="{escape(v)}"' for k, v in data.items())
         container = f'<div id="comments" data-site="{site}" data-thread="{thread}"{attrs}></div>'
-        tag = f'<script src="{self.service_url}/static/embed.js" {script}></script>'
+        base = service_url or self.service_url
+        tag = f'<script src="{base}/static/embed.js" {script}></script>'
         return container, tag
 
-    def article(self, thread: str, site: str = SITE, **data: str) -> str:
+    def article(
+        self, thread: str, site: str = SITE, *, service_url: str | None = None, **data: str
+    ) -> str:
         """Serve a standard article page embedding the thread; return its URL."""
-        return self.add("".join(self.embed_tags(thread, site=site, **data)))
+        tags = self.embed_tags(thread, site=site, service_url=service_url, **data)
+        return self.add("".join(tags))
 
 
 @dataclass

@@ -259,9 +259,7 @@ def test_service_refusing_an_edit_takes_the_controls_away(
         console.allow("status of 403")
         context = browser.new_context()
         page = watch(context.new_page(), console)
-        page.goto(
-            host.add("".join(host.embed_tags(thread_key)).replace(host.service_url, short.url))
-        )
+        page.goto(host.article(thread_key, service_url=short.url))
         mine = post(page, "Too slow to fix")
         page.wait_for_timeout(2100)  # the service's window of one second is over
         mine.get_by_role("button", name="Edit").click()

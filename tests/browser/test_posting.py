@@ -141,9 +141,7 @@ def test_rate_limited_post_says_when_to_try_again(browser, host, console, tmp_pa
         console.allow("status of 429")
         context = browser.new_context()
         page = watch(context.new_page(), console)
-        page.goto(
-            host.add("".join(host.embed_tags(thread_key)).replace(host.service_url, limited.url))
-        )
+        page.goto(host.article(thread_key, service_url=limited.url))
         for n in range(2):
             fill(page, body=f"Comment {n}")
             page.get_by_role("button", name="Post comment").click()
