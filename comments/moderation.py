@@ -20,9 +20,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, case, event, func, select, update
 
+from comments import audit, database, errors
 from comments import reasons as reason_codes
 from comments.extensions import db
-from comments.models import Comment, Status, Thread
+from comments.models import MAX_ID, AuditEvent, Comment, Status, Thread
 
 _CHANGING: ContextVar[bool] = ContextVar("comments_changing_status", default=False)
 
@@ -48,17 +49,34 @@ def is_visible(status: str | None) -> bool:
 
 
 def set_status(
-    comment: Comment, status: Status, *, reasons: list[reason_codes.Reason] | None = None
+    comment: Comment,
+    status: Status,
+    *,
+    reasons: list[reason_codes.Reason] | None = None,
+    actor: audit.Actor | None = None,
+    note: str | None = None,
 ) -> bool:
     """Give ``comment`` its (first or next) status; return whether anything changed.
 
     ``reasons`` says why a ``pending`` comment is held; a comment leaving
-    ``pending`` keeps its reasons for the record. Never commits.
+    ``pending`` keeps its reasons for the record. A change made by staff
+    (``actor``) goes into the audit log with ``note``. Never commits.
     """
     status = Status(status)
     old = comment.status
     if old == status and reasons is None:
         return False
+    if actor is not None:
+        thread = db.session.get(Thread, comment.thread_id)
+        audit.record(
+            actor,
+            f"comment.{status}",
+            site_id=thread.site_id if thread else None,
+            target=("comment", comment.id),
+            reason=note,
+            before={"status": str(old) if old else None},
+            after={"status": str(status)},
+        )
     with _changing():
         comment.status = status
     if reasons is not None:
@@ -133,3 +151,81 @@ def _count_visible(comment: Comment, delta: int) -> None:
                 "d_desc": delta,
             },
         )
+
+
+DECISIONS: dict[str, Status | None] = {
+    "approve": Status.APPROVED,
+    "reject": Status.REJECTED,
+    "spam": Status.SPAM,
+    "delete": Status.DELETED,
+    "restore": None,  # back to what it was before it was removed
+}
+_REMOVED = (Status.REJECTED, Status.SPAM, Status.DELETED)
+
+
+def decide(
+    comment_id: int,
+    decision: str,
+    *,
+    actor: audit.Actor,
+    note: str | None = None,
+    site_ids: list[int] | None = None,
+) -> Comment:
+    """Apply a staff decision to one comment in the caller's unit of work.
+
+    ``site_ids`` limits the decision to the sites the actor moderates (None:
+    any, for operators at the command line); a comment elsewhere is as good
+    as missing. ``restore`` brings a removed comment back to the status it
+    had before its last removal by staff, or shows it when the log does not
+    say (its author deleted it).
+    """
+    if decision not in DECISIONS:
+        raise errors.ValidationFailed(
+            f"Unknown decision {decision!r}.",
+            errors={"decision": "must be approve, reject, spam, delete or restore"},
+        )
+    database.writing()
+    comment = db.session.get(Comment, comment_id) if 0 < comment_id <= MAX_ID else None
+    thread = db.session.get(Thread, comment.thread_id) if comment is not None else None
+    if (
+        comment is None
+        or thread is None
+        or (site_ids is not None and thread.site_id not in site_ids)
+    ):
+        raise errors.NotFound(f"There is no comment {comment_id}.")
+    target = DECISIONS[decision]
+    if target is None:
+        if comment.status not in _REMOVED:
+            raise errors.Conflict(
+                f"Comment {comment_id} is {comment.status}, not removed: nothing to restore.",
+                code="not_removed",
+            )
+        target = _status_before_removal(comment)
+    set_status(comment, target, actor=actor, note=note)
+    return comment
+
+
+def _status_before_removal(comment: Comment) -> Status:
+    events = db.session.scalars(
+        audit.query(target=("comment", comment.id)).where(AuditEvent.action.like("comment.%"))
+    )
+    for event_ in events:
+        after = (event_.after or {}).get("status")
+        before = (event_.before or {}).get("status")
+        if after in _REMOVED and before and before not in _REMOVED:
+            return Status(before)
+    return Status.APPROVED
+
+
+def queue(
+    *, status: Status | None = Status.PENDING, site_ids: list[int] | None = None, limit: int = 50
+) -> list[Comment]:
+    """Return the newest comments in a status (None: any), on these sites (None: all)."""
+    query = select(Comment).order_by(Comment.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(Comment.status == status)
+    if site_ids is not None:
+        query = query.join(Thread, Thread.id == Comment.thread_id).where(
+            Thread.site_id.in_(site_ids)
+        )
+    return list(db.session.scalars(query))

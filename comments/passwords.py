@@ -1,0 +1,31 @@
+"""Password hashing for staff accounts: the only module that imports argon2."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+MIN_LENGTH = 10
+
+_hasher = PasswordHasher()
+# Checked against when an account does not exist, so that a login attempt for
+# an unknown email costs the same time as one for a known email.
+_DUMMY = _hasher.hash("no account has this password")
+
+
+def hash_password(password: str) -> str:
+    """Return the argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def verify(password_hash: str | None, password: str) -> bool:
+    """Tell whether ``password`` matches; with no hash, spend the same time and say no."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Tell whether the hash was made with weaker parameters than today's."""
+    return _hasher.check_needs_rehash(password_hash)
