@@ -1,0 +1,33 @@
+"""Tables. The schema changes only through migrations in ``migrations/``.
+
+One module per area; everything is importable from ``comments.models``.
+"""
+
+from __future__ import annotations
+
+from comments.models.core import (
+    MAX_ID,
+    Author,
+    Comment,
+    Moderation,
+    Site,
+    Status,
+    Thread,
+    utcnow,
+)
+from comments.models.staff import AuditEvent, Moderator, ModeratorRole, Role
+
+__all__ = [
+    "MAX_ID",
+    "AuditEvent",
+    "Author",
+    "Comment",
+    "Moderation",
+    "Moderator",
+    "ModeratorRole",
+    "Role",
+    "Site",
+    "Status",
+    "Thread",
+    "utcnow",
+]
