@@ -27,9 +27,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from comments import database, limits, versions  # noqa: F401 (versions: session hook)
-    from comments.extensions import db, migrate
+    from comments.extensions import csrf, db, migrate
     from comments.paths import MIGRATIONS_DIR
+    from comments.sessions import AdminSessionInterface
 
+    app.session_interface = AdminSessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     database.init_app(app)
@@ -38,8 +40,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
-    from comments import api, cli, pages, static_files
+    from comments import admin, api, cli, pages, static_files
 
+    csrf.init_app(app)
+    csrf.exempt(api.bp)  # readers send no cookies: nothing there to forge
+    app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(static_files.bp)

@@ -32,6 +32,18 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_POST": "5 per minute;50 per day",
     "RATELIMIT_POST_THREAD": "3 per minute;20 per day",
     "RATELIMIT_READ": "600 per minute",
+    # The admin panel's session cookie (see comments/sessions.py): only sent
+    # to /admin, never readable by scripts, Secure whenever served over HTTPS.
+    "SESSION_COOKIE_NAME": "comments_admin",
+    "SESSION_COOKIE_PATH": "/admin",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    # CSRF tokens of admin forms last as long as the session.
+    "WTF_CSRF_TIME_LIMIT": None,
+    # Sign-in attempts, per address and per account.
+    "RATELIMIT_LOGIN": "10 per minute;100 per day",
+    "RATELIMIT_LOGIN_ACCOUNT": "5 per minute;30 per day",
     # Requests larger than this are refused (413) before their body is read.
     "MAX_CONTENT_LENGTH": 64 * 1024,
     # Reading: root comments on a page when the request names no ``limit``

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -29,3 +30,6 @@ class Base(DeclarativeBase):
 # reload of every object a view serializes after writing.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
+# CSRF tokens on every form of the admin panel (the API takes no cookies, so
+# it is exempt: create_app says so).
+csrf = CSRFProtect()

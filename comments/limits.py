@@ -119,3 +119,25 @@ def current_limit() -> Any:
     """Return the limit the current request ran into, if any (for Retry-After)."""
     limiter: Limiter | None = current_app.extensions.get(_EXTENSION)
     return limiter.current_limit if limiter is not None else None
+
+
+def admit_login(email: str) -> None:
+    """Count a sign-in attempt against the address and the account, or refuse it."""
+    limiter: Limiter | None = current_app.extensions.get(_EXTENSION)
+    if limiter is None or not (limiter.enabled and limiter.initialized):
+        return
+    from limits import parse_many
+
+    from comments import errors
+
+    prefix = str(current_app.config["RATELIMIT_KEY_PREFIX"])
+    account = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:24]
+    for setting, key in (
+        ("RATELIMIT_LOGIN", client_address()),
+        ("RATELIMIT_LOGIN_ACCOUNT", account),
+    ):
+        for item in parse_many(str(current_app.config[setting])):
+            if not limiter.limiter.hit(item, prefix, "login", key):
+                raise errors.CommentsError(
+                    "Too many sign-in attempts; wait a minute and try again.", code="rate_limited"
+                )

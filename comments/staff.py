@@ -134,10 +134,18 @@ def authenticate(email: str, password: str) -> Moderator | None:
     return account
 
 
-def signed_in(account: Moderator) -> None:
+def signed_in(account: Moderator, password: str) -> None:
     """Note a successful sign-in (and upgrade an old password hash) in the caller's unit."""
     database.writing()
     account.last_login_at = utcnow()
+    if passwords.needs_rehash(account.password_hash):
+        account.password_hash = passwords.hash_password(password)
+
+
+def signed_out(account: Moderator) -> None:
+    """End every session of the account: cookies issued before now stop working."""
+    database.writing()
+    account.session_epoch = (account.session_epoch or 0) + 1
 
 
 def role_on(account: Moderator, site_id: int) -> Role | None:
