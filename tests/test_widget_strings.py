@@ -27,7 +27,7 @@ def test_at_least_english_chinese_and_russian():
 
 
 def test_every_string_the_widget_uses_is_in_english():
-    source = (STATIC_DIR / "embed.js").read_text(encoding="utf-8")
+    source = (STATIC_DIR / "src" / "embed.js").read_text(encoding="utf-8")
     used = set(re.findall(r"\bt\(\"(\w+)\"", source))
     used |= set(re.findall(r"SORTS = \[([^\]]*)\]", source)[0].replace('"', "").split(", "))
     assert used - set(load("en")) == set()
