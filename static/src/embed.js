@@ -20,6 +20,9 @@ const FIELDS = ["body", "author.name", "author.email", "author.website"];
 const AUTHOR_FIELDS = FIELDS.slice(1);
 const AVATAR_COLORS = "b3261e 8e24aa 5e35b1 1e63b5 00796b 2e7d32 b4480c ad1457 455a64 6d4c41".split(" ");
 const PERMALINK = /^#comment-(\d+)$/;
+// Query parameters that say where a reader came from, not which article this is;
+// the same list as comments/thread_keys.py (tests/test_thread_keys.py compares them).
+const TRACKING = /^(utm_.*|fbclid|gclid|dclid|gbraid|wbraid|_ga|_gl|msclkid|mc_cid|mc_eid|yclid|igshid|twclid|ttclid|li_fat_id|ref_src|_hsenc|_hsmi|mkt_tok)$/i;
 
 const Comments = (window.Comments = window.Comments || {});
 let unmountCurrent = null;
@@ -27,6 +30,14 @@ let unmountCurrent = null;
 const warn = (message) => console.warn("[comments] " + message);
 const encode = encodeURIComponent;
 const pageAddress = () => location.href.split("#")[0];
+
+/* The key of a thread without data-thread: the URL's path and query, tracking
+ * parameters dropped, never the fragment (docs/widget.md, "Thread keys"). */
+function defaultKey(url) {
+  const {pathname, search} = new URL(url, location.href);
+  const kept = search.slice(1).split("&").filter((pair) => pair && !TRACKING.test(pair.split("=")[0]));
+  return pathname + (kept.length ? "?" + kept.join("&") : "");
+}
 
 /* Build an element. What readers wrote only ever goes in through `text`. */
 function element(tag, attributes = {}, children = []) {
@@ -66,7 +77,7 @@ function mount(host, options) {
     url,
     title: option("title") || document.title,
     sso: option("sso"),
-    thread: option("thread") || new URL(url, location.href).pathname,
+    thread: option("thread") || defaultKey(url),
     theme: ["dark", "auto"].includes(option("theme")) ? option("theme") : "light",
     sort: SORTS.includes(option("sort")) ? option("sort") : "newest",
   };
