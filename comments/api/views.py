@@ -12,6 +12,7 @@ from comments import errors, identity, posting, threads
 from comments.api import bp, cache, problems, serialize
 from comments.api.schemas import (
     MAX_ID,
+    MAX_LIMIT,
     CommentEdit,
     CommentIn,
     CountsOut,
@@ -23,6 +24,7 @@ from comments.api.schemas import (
     RepliesQuery,
 )
 from comments.api.spec import document, operation
+from comments.database import unit_of_work
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -104,14 +106,15 @@ def list_comments() -> Response:
     )
     g.cors_site = version
     per_root = current_app.config["REPLIES_PER_ROOT"]
+    limit = q.limit or min(int(current_app.config["PAGE_SIZE"]), MAX_LIMIT)
     key = (
         *(version.site_id, version.moderation, version.thread_id, version.thread_version),
-        *(q.thread, q.sort, q.cursor, q.limit, q.around, per_root),
+        *(q.thread, q.sort, q.cursor, limit, q.around, per_root),
     )
 
     def build() -> dict[str, Any]:
         page = threads.get_page(
-            q.site, q.thread, sort=q.sort, cursor=q.cursor, limit=q.limit,
+            q.site, q.thread, sort=q.sort, cursor=q.cursor, limit=limit,
             around=q.around, replies_per_root=per_root,
         )  # fmt: skip
         return serialize.page(page)
@@ -167,7 +170,8 @@ def post_comment() -> tuple[Response, int]:
         remote_addr=request.remote_addr,
         origin=request.headers.get("Origin"),
     )
-    posted = posting.create_comment(new, _policy())
+    with unit_of_work():
+        posted = posting.create_comment(new, _policy())
     token = identity.issue_edit_token(current_app.config["SECRET_KEY"], posted.comment.id)
     return jsonify(serialize.posted(posted, token)), 202 if posted.held else 201
 
@@ -178,6 +182,7 @@ def _policy() -> posting.Policy:
         secret=config["SECRET_KEY"],
         max_links=config["SPAM_MAX_LINKS"],
         edit_window=config["EDIT_WINDOW"],
+        max_body_length=config["MAX_BODY_LENGTH"],
     )
 
 
@@ -213,9 +218,10 @@ def edit_comment(comment_id: int) -> Response:
     """Replace the text of the caller's own comment."""
     data = _parse(CommentEdit, _json_body())
     token = request.headers.get("X-Edit-Token")
-    posted = posting.edit_comment(
-        comment_id, token, data.body, _policy(), origin=request.headers.get("Origin")
-    )
+    with unit_of_work():
+        posted = posting.edit_comment(
+            comment_id, token, data.body, _policy(), origin=request.headers.get("Origin")
+        )
     return jsonify(serialize.posted(posted, token or ""))
 
 
@@ -233,7 +239,8 @@ def edit_comment(comment_id: int) -> Response:
 def delete_comment(comment_id: int) -> tuple[str, int]:
     """Delete the caller's own comment."""
     token = request.headers.get("X-Edit-Token")
-    posting.delete_comment(comment_id, token, _policy(), origin=request.headers.get("Origin"))
+    with unit_of_work():
+        posting.delete_comment(comment_id, token, _policy(), origin=request.headers.get("Origin"))
     return "", 204
 
 
