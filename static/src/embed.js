@@ -89,11 +89,13 @@ function mount(host, options) {
   let formCount = 0; // numbers the forms, for unique element ids
   let loadGeneration = 0; // a load whose generation is old has been overtaken
   let unmounted = false;
-  let nextCursor = null;
+  let nextCursor = null; // the roots after those shown ("load more")
+  let prevCursor = null; // the roots before those shown ("show newer"), from a permalink page
+  let listGeneration = 0; // counts the times the list was replaced
   let thread = null;
   let visibleCount = 0;
   let around = PERMALINK.exec(location.hash)?.[1];
-  let heading, sortBar, formSlot, list, moreButton, liveRegion, mainForm;
+  let heading, sortBar, formSlot, newerButton, list, moreButton, liveRegion, mainForm;
 
   // The reader's own comments: {id: [edit token, posted at (ms), Markdown]}.
   const EDITS_KEY = `comments:edit:${settings.site}:${API}`;
@@ -414,12 +416,42 @@ function mount(host, options) {
     load(false);
   }
 
-  /* Ask for a page of roots: the first, the next (`more`), or the one `around` a permalink. */
-  function fetchPage(more) {
+  /* Ask for a page of roots: the one at `cursor`, else the one `around` a permalink, else the first. */
+  function fetchPage(cursor) {
     let query = `comments?site=${encode(settings.site)}&thread=${encode(settings.thread)}&sort=${settings.sort}`;
-    if (more) query += "&cursor=" + encode(nextCursor);
+    if (cursor) query += "&cursor=" + encode(cursor);
     else if (around) query += "&around=" + around;
     return request(query);
+  }
+
+  /* "Show newer comments" above the list, while the API has roots before those shown. */
+  function updateNewer() {
+    newerButton.hidden = !prevCursor;
+    newerButton.disabled = false;
+    newerButton.textContent = t(settings.sort === "newest" ? "newer" : "previous");
+  }
+
+  /* Put the roots just before those shown above them, as the API orders them. */
+  async function loadNewer() {
+    const generation = listGeneration;
+    [newerButton.disabled, newerButton.textContent] = [true, t("loadingMore")];
+    try {
+      const data = await fetchPage(prevCursor);
+      if (generation !== listGeneration) return; // the list was replaced meanwhile
+      if (data._status !== 200) throw new Error(data.detail || "HTTP " + data._status);
+      // A comment the reader posted meanwhile is shown already.
+      const roots = data.comments.filter((comment) => !records.has(comment.id)).map((comment) => rootRecord(comment));
+      list.querySelector(".empty")?.remove();
+      list.prepend(...roots.map((record) => record.el));
+      prevCursor = data.prev_cursor;
+      updateNewer();
+      roots[0]?.el.focus();
+      announce(t("loaded", {n: roots.length}));
+    } catch (error) {
+      if (unmounted || generation !== listGeneration) return;
+      warn("could not load comments: " + error.message);
+      updateNewer();
+    }
   }
 
   /* Show a page: replacing the list, or after it (`more`). `pending`: the request already made. */
@@ -428,7 +460,7 @@ function mount(host, options) {
     if (more) [moreButton.disabled, moreButton.textContent] = [true, t("loadingMore")];
     else list.setAttribute("aria-busy", "true");
     try {
-      const data = await (pending || fetchPage(more));
+      const data = await (pending || fetchPage(more && nextCursor));
       if (generation !== loadGeneration) return;
       if (data._status === 404 && around) {
         around = null; // the linked comment is gone: show the thread from the top
@@ -457,8 +489,11 @@ function mount(host, options) {
       else formSlot.append((mainForm = commentForm(null)).el);
     }
     if (!more) {
+      listGeneration++;
       records.clear();
       list.replaceChildren();
+      prevCursor = data.prev_cursor;
+      updateNewer();
     }
     const roots = data.comments.map((comment) => rootRecord(comment));
     list.append(...roots.map((record) => record.el));
@@ -661,12 +696,14 @@ function mount(host, options) {
     const sortButtons = SORTS.map((key) => button("", t(key), () => sortBy(key), {"aria-pressed": String(key === settings.sort)}));
     sortBar = element("div", {class: "sort", role: "group", "aria-label": t("sort")}, sortButtons);
     formSlot = element("div");
+    newerButton = button("more newer", "", loadNewer, {hidden: true});
     list = element("div", {class: "list"}, [element("p", {class: "note", text: t("loading")})]);
     moreButton = button("more", "", () => load(true), {hidden: true});
     liveRegion = element("div", {class: "sr", "aria-live": "polite"});
     const section = element("section", {class: "w " + settings.theme, lang, "aria-label": t("region")}, [
       element("div", {class: "hd"}, [heading, sortBar]),
       formSlot,
+      newerButton,
       list,
       moreButton,
       liveRegion,
@@ -675,7 +712,7 @@ function mount(host, options) {
   }
 
   async function start() {
-    const firstPage = fetchPage(false); // ask for the comments while the strings load
+    const firstPage = fetchPage(null); // ask for the comments while the strings load
     firstPage.catch(() => {}); // load() reports it
     try {
       // The service answers a tag it has no file for with the closest one.

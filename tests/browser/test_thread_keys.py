@@ -47,7 +47,7 @@ def test_a_shared_link_without_a_canonical_finds_the_articles_thread(page, servi
     service.post(f"{path}?id=5", "On article five")
     service.post(f"{path}?id=6", "On article six")
     with page.expect_request(listing) as asked:
-        page.goto(f"{url}?utm_source=newsletter&id=5&fbclid=abc#comment-1")
+        page.goto(f"{url}?utm_source=newsletter&id=5&fbclid=abc#comments")
     assert asked_thread(asked.value) == f"{path}?id=5"
     expect(page.locator("#comments .tx")).to_have_text("On article five")
 
