@@ -14,7 +14,8 @@ const API = new URL("../api/v1/", script.src).href;
 const I18N = new URL("i18n/", script.src).href;
 const DEEPEST_LEVEL = 3; // deeper replies sit flat at this level, "in reply to NAME"
 const AUTHOR_KEY = "comments:author"; // localStorage: the reader's name, email, website
-const EDIT_WINDOW_MS = 15 * 60 * 1000; // the service's default EDIT_WINDOW
+const EDIT_WINDOW_MS = 15 * 60 * 1000; // the service's default EDIT_WINDOW, if it does not say
+const LONGEST_TIMEOUT = 2 ** 31 - 1; // setTimeout fires at once past this many ms
 const SORTS = ["newest", "oldest", "top"];
 const FIELDS = ["body", "author.name", "author.email", "author.website"];
 const AUTHOR_FIELDS = FIELDS.slice(1);
@@ -97,16 +98,16 @@ function mount(host, options) {
   let around = PERMALINK.exec(location.hash)?.[1];
   let heading, sortBar, formSlot, newerButton, list, moreButton, liveRegion, mainForm;
 
-  // The reader's own comments: {id: [edit token, posted at (ms), Markdown]}.
+  // The reader's own comments: {id: [edit token, editable until (ms, this browser's clock), Markdown]}.
   const EDITS_KEY = `comments:edit:${settings.site}:${API}`;
   let ownComments = stored(EDITS_KEY);
   const records = new Map(); // comment id -> record of the comment shown
   const replyForms = new Map(); // comment id -> the reply form open under it
   const aborter = new AbortController();
 
-  /* The reader's language: strings[key], with {placeholders} and plural forms. */
-  function t(key, values = {}) {
-    let text = strings[key] ?? key;
+  /* The reader's language: strings[key] (else `fallback`), with {placeholders} and plural forms. */
+  function t(key, values = {}, fallback = key) {
+    let text = strings[key] ?? fallback;
     if (typeof text === "object") text = text[formats.plural.select(values.n)] || text.other;
     return text.replace(/\{(\w+)\}/g, (_, name) => (name === "n" ? formats.number.format(values.n) : values[name]));
   }
@@ -164,6 +165,29 @@ function mount(host, options) {
 
   const pendingNotice = (reason) => element("p", {class: "pend", text: t("pending") + (reason ? " " + reason : "")});
 
+  /* Why a posted or edited comment is held: each reason code in the reader's
+   * language, else the service's English words for it. */
+  function holdReason(data) {
+    const words = (data.reasons || []).map((reason) => t("reason." + reason.code, reason.params, reason.message));
+    return words.length ? words.join(" ") : data.reason;
+  }
+
+  /* Until when (this browser's clock) the edit token of a posted or edited comment
+   * works: the service's editable_until, counted from the service's own time of
+   * the answer, so a wrong clock here does not matter. */
+  function editableUntil(data) {
+    const comment = data.comment;
+    const left = Date.parse(data.editable_until) - Date.parse(comment.edited_at || comment.created_at);
+    return Date.now() + (left >= 0 ? left : EDIT_WINDOW_MS);
+  }
+
+  /* Take the edit controls away when the token stops working. */
+  function expireOwn(record) {
+    clearTimeout(record.expiry);
+    const left = ownComments[record.comment.id][1] - Date.now();
+    record.expiry = setTimeout(() => forgetOwn(record), Math.min(left, LONGEST_TIMEOUT));
+  }
+
   /* The element of one comment and the record the widget keeps of it.
    * `replyTo`: the parent's author, when the comment does not sit under its parent. */
   function commentRecord(comment, level, replyTo, reason) {
@@ -214,7 +238,7 @@ function mount(host, options) {
     records.set(comment.id, record);
     if (mine) {
       showOwnControls(record);
-      setTimeout(() => forgetOwn(record), mine[1] + EDIT_WINDOW_MS - Date.now());
+      expireOwn(record);
     }
     return record;
   }
@@ -228,15 +252,17 @@ function mount(host, options) {
   /* Save the reader's own comments, dropping those whose window is over. */
   function saveOwn() {
     for (const id in ownComments) {
-      if (!(Date.now() - ownComments[id]?.[1] < EDIT_WINDOW_MS)) delete ownComments[id];
+      if (!(ownComments[id]?.[1] > Date.now())) delete ownComments[id];
     }
     stored(EDITS_KEY, ownComments);
   }
 
   function forgetOwn(record) {
+    clearTimeout(record.expiry);
+    record.ownControls.remove();
+    if (!ownComments[record.comment.id]) return; // forgotten already ("Forget me")
     delete ownComments[record.comment.id];
     saveOwn();
-    record.ownControls.remove();
   }
 
   /* "Edit" and "Delete" (which asks in place first); returns the delete button. */
@@ -284,13 +310,17 @@ function mount(host, options) {
       if (comment) {
         if (data.held && record.comment.status !== "pending") setCount(visibleCount - 1);
         mine[2] = box.value;
+        if (data.editable_until) {
+          mine[1] = editableUntil(data);
+          expireOwn(record);
+        }
         saveOwn();
         record.comment = comment;
         record.text.innerHTML = comment.html; // sanitized by the service
         record.editedMark ||= record.meta.appendChild(element("span", {text: t("edited")}));
         close();
         if (record.pending) record.pending.remove();
-        if (data.held) record.text.before((record.pending = pendingNotice(data.reason)));
+        if (data.held) record.text.before((record.pending = pendingNotice(holdReason(data))));
         announce(t(data.held ? "held" : "saved"));
       } else if (data) {
         error.textContent = data.errors.body;
@@ -670,16 +700,16 @@ function mount(host, options) {
       let record;
       stored(AUTHOR_KEY, who);
       for (const form of [mainForm, ...replyForms.values()]) if (form) form.rememberedNote.hidden = false;
-      ownComments[comment.id] = [data.edit_token, Date.now(), inputs.body.value];
+      ownComments[comment.id] = [data.edit_token, editableUntil(data), inputs.body.value];
       saveOwn();
       inputs.body.value = "";
       if (parent) {
         closeReply();
-        record = placeReply(comment, parent.top, data.reason);
+        record = placeReply(comment, parent.top, holdReason(data));
         parent.top.totalReplies++;
         updateMoreReplies(parent.top);
       } else {
-        record = rootRecord(comment, data.reason);
+        record = rootRecord(comment, holdReason(data));
         list.prepend(record.el);
         list.querySelector(".empty")?.remove();
       }

@@ -266,3 +266,23 @@ def run_axe(tab: Any, selector: str = "#comments") -> list[dict[str, Any]]:
 
 def dump(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def rewrite_answers(tab: Any, method: str, change: Any) -> None:
+    """Pass the JSON the service answers to ``method`` requests on comments through ``change``.
+
+    For what the service would say with other settings or another version
+    (a shorter ``editable_until``, an unknown reason code) on the shared service.
+    """
+    api = re.compile(r"/api/v1/comments(/\d+)?$")
+
+    def handle(route: Any) -> None:
+        if route.request.method != method:
+            route.fallback()
+            return
+        response = route.fetch()
+        data = response.json()
+        change(data)
+        route.fulfill(response=response, json=data)
+
+    tab.route(api, handle)
