@@ -77,7 +77,6 @@ function mount(host, options) {
     site: option("site"),
     url,
     title: option("title") || document.title,
-    sso: option("sso"),
     thread: option("thread") || defaultKey(url),
     theme: ["dark", "auto"].includes(option("theme")) ? option("theme") : "light",
     sort: SORTS.includes(option("sort")) ? option("sort") : "newest",
@@ -126,7 +125,6 @@ function mount(host, options) {
     init.signal = aborter.signal;
     init.credentials = "omit";
     init.headers ||= {};
-    if (settings.sso) init.headers.Authorization = "Bearer " + settings.sso;
     if (init.body) init.headers["Content-Type"] = "application/json";
     const response = await fetch(API + path, init);
     const data = await response.json().catch(() => ({}));
