@@ -120,3 +120,12 @@ def test_language_files_fall_back_to_the_closest_language(client, asked, served)
 )
 def test_nothing_outside_the_static_folder_is_served(client, path):
     assert client.get(path, follow_redirects=True).status_code == 404
+
+
+def test_the_readable_source_is_served_beside_the_minified_widget(client):
+    served = client.get("/static/embed.js").data
+    source = client.get("/static/src/embed.js")
+    assert source.status_code == 200
+    assert source.content_type == "text/javascript; charset=utf-8"
+    assert source.data == (STATIC_DIR / "src" / "embed.js").read_bytes()
+    assert len(served) < len(source.data)

@@ -73,6 +73,18 @@ class Service:
         assert response.status_code in (201, 202), response.get_json()
         return response.get_json()["comment"]
 
+    def set_scores(self, scores: dict[int, int]) -> None:
+        """Give comments these scores (as votes would; voting is not built yet)."""
+        from comments.extensions import db
+        from comments.models import Comment
+
+        with self.app.app_context():
+            for comment_id, score in scores.items():
+                comment = db.session.get(Comment, comment_id)
+                assert comment is not None, comment_id
+                comment.score = comment.votes_up = score
+            db.session.commit()
+
     def close(self) -> None:
         self.server.shutdown()
         with self.app.app_context():
@@ -266,3 +278,23 @@ def run_axe(tab: Any, selector: str = "#comments") -> list[dict[str, Any]]:
 
 def dump(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def rewrite_answers(tab: Any, method: str, change: Any) -> None:
+    """Pass the JSON the service answers to ``method`` requests on comments through ``change``.
+
+    For what the service would say with other settings or another version
+    (a shorter ``editable_until``, an unknown reason code) on the shared service.
+    """
+    api = re.compile(r"/api/v1/comments(/\d+)?$")
+
+    def handle(route: Any) -> None:
+        if route.request.method != method:
+            route.fallback()
+            return
+        response = route.fetch()
+        data = response.json()
+        change(data)
+        route.fulfill(response=response, json=data)
+
+    tab.route(api, handle)

@@ -96,3 +96,12 @@ def test_fields_have_labels_and_the_hint_is_described(page, host, thread_key):
         expect(page.get_by_role("textbox", name=name)).to_be_visible()
     expect(page.get_by_role("group", name="Sort comments")).to_be_visible()
     expect(page.get_by_role("region", name="Comments")).to_be_visible()
+
+
+def test_axe_finds_no_serious_violations_on_a_permalink_page(page, service, host, thread_key):
+    posted = [service.post(thread_key, f"Comment {n}") for n in range(25)]
+    page.goto(host.article(thread_key) + f"#comment-{posted[0]['id']}")
+    newer = page.get_by_role("button", name="Show newer comments")
+    expect(newer).to_be_visible()
+    violations = run_axe(page)
+    assert violations == [], dump(violations)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
-from conftest import SITE, dump, run_axe, start_service, watch
+from conftest import SITE, dump, rewrite_answers, run_axe, start_service, watch
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -251,6 +252,36 @@ def test_controls_disappear_when_the_window_closes_on_an_open_page(page, host, t
     expect(mine.get_by_role("button", name="Reply to Ada Reader")).to_be_visible()
 
 
+def test_controls_last_until_the_services_editable_until(page, host, thread_key):
+    def five_minutes(data):
+        created = datetime.fromisoformat(data["comment"]["created_at"].removesuffix("Z"))
+        until = created.replace(microsecond=0) + timedelta(minutes=5)
+        data["editable_until"] = until.isoformat() + "Z"
+
+    rewrite_answers(page, "POST", five_minutes)
+    page.clock.install()
+    page.goto(host.article(thread_key))
+    mine = post(page, "Five minutes to fix it")
+    page.clock.fast_forward("04:50")
+    expect(mine.get_by_role("button", name="Edit")).to_be_visible()
+    page.clock.fast_forward("00:15")
+    expect(mine.get_by_role("button", name="Edit")).to_have_count(0)
+    expect(mine.get_by_role("button", name="Delete")).to_have_count(0)
+    expect(mine.get_by_role("button", name="Reply to Ada Reader")).to_be_visible()
+
+
+def test_the_edit_deadline_is_kept_with_the_token(page, service, host, thread_key):
+    page.goto(host.article(thread_key))
+    mine = post(page, "Until when?")
+    key = TOKENS.format(site=SITE, service=service.url)
+    kept = page.evaluate("(key) => Object.values(JSON.parse(localStorage.getItem(key)))[0]", key)
+    left = kept[1] - page.evaluate("Date.now()")
+    # The service's EDIT_WINDOW (15 minutes), counted from its own clock.
+    assert 13 * 60_000 < left <= 15 * 60_000
+    assert kept[0] and kept[2] == "Until when?"
+    expect(mine.get_by_role("button", name="Edit")).to_be_visible()
+
+
 def test_service_refusing_an_edit_takes_the_controls_away(
     browser, host, console, tmp_path, thread_key
 ):
@@ -259,6 +290,8 @@ def test_service_refusing_an_edit_takes_the_controls_away(
         console.allow("status of 403")
         context = browser.new_context()
         page = watch(context.new_page(), console)
+        # A service that does not say until when: the widget assumes 15 minutes.
+        rewrite_answers(page, "POST", lambda data: data.pop("editable_until"))
         page.goto(host.article(thread_key, service_url=short.url))
         mine = post(page, "Too slow to fix")
         page.wait_for_timeout(2100)  # the service's window of one second is over

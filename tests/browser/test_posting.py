@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import PREMOD_SITE, start_service, watch
+from conftest import PREMOD_SITE, rewrite_answers, start_service, watch
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -109,6 +109,39 @@ def test_held_comment_shows_the_reason(page, service, host, thread_key):
     expect(notice).to_contain_text("Awaiting moderation")
     assert len(notice.inner_text()) > len(
         "Awaiting moderation: only you can see this until a moderator approves it."
+    )
+
+
+def test_held_comment_reasons_are_worded_in_the_readers_language(page, service, host, thread_key):
+    limit = service.app.config["SPAM_MAX_LINKS"]
+    links = " ".join(f"https://example.com/{n}" for n in range(limit + 2))
+    page.goto(host.article(thread_key, site=PREMOD_SITE, lang="ru"))
+    page.get_by_label("Ваш комментарий").fill(f"Ссылки: {links}")
+    page.get_by_label("Имя").fill("Аня")
+    page.get_by_role("button", name="Отправить").click()
+    notice = page.locator(f"{ROOTS} .pend").first
+    expect(notice).to_contain_text(
+        "На этом сайте комментарии появляются после одобрения модератором."
+    )
+    expect(notice).to_contain_text(
+        f"Ссылок в комментарии: {limit + 2}. Комментарии, где их больше {limit}, появляются"
+    )
+    expect(notice).not_to_contain_text("moderator")
+
+
+def test_a_reason_the_widget_has_no_words_for_is_shown_in_the_services(page, host, thread_key):
+    def unknown_reason(data):
+        data["held"] = True
+        data["comment"]["status"] = "pending"
+        data["reasons"] = [{"code": "new_kind", "params": {}, "message": "A new kind of check."}]
+
+    rewrite_answers(page, "POST", unknown_reason)
+    page.goto(host.article(thread_key))
+    fill(page, body="Check me")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator(f"{ROOTS} .pend").first).to_have_text(
+        "Awaiting moderation: only you can see this until a moderator approves it."
+        " A new kind of check."
     )
 
 

@@ -49,8 +49,9 @@ def test_empty_thread_invites_the_first_comment(page, host, thread_key):
 
 
 def test_switching_sort_reorders_and_keeps_the_draft(page, service, host, thread_key):
-    for n in range(3):
-        service.post(thread_key, f"Comment {n}")
+    posted = [service.post(thread_key, f"Comment {n}") for n in range(3)]
+    # Top is neither newest nor oldest first.
+    service.set_scores({posted[0]["id"]: 5, posted[1]["id"]: 20, posted[2]["id"]: 1})
     page.goto(host.article(thread_key))
     roots = page.locator(f"{ROOTS} > div > .tx")
     expect(roots).to_have_text(["Comment 2", "Comment 1", "Comment 0"])
@@ -63,7 +64,7 @@ def test_switching_sort_reorders_and_keeps_the_draft(page, service, host, thread
 
     page.get_by_role("button", name="Top").click()
     expect(page.get_by_role("button", name="Top")).to_have_attribute("aria-pressed", "true")
-    expect(roots).to_have_count(3)
+    expect(roots).to_have_text(["Comment 1", "Comment 0", "Comment 2"])
     expect(page.get_by_label("Your comment")).to_have_value("My half-written thought")
 
 
@@ -172,3 +173,57 @@ def test_failed_load_offers_a_retry(page, console, service, host, thread_key):
     page.unroute(listing)
     note.get_by_role("button", name="Try again").click()
     expect(page.locator("#comments .tx")).to_have_text("Here after all")
+
+
+def test_from_an_early_permalink_the_reader_reaches_the_newest_comment(
+    page, service, host, thread_key
+):
+    posted = [service.post(thread_key, f"Comment {n}") for n in range(200)]
+    early = posted[5]
+    page.goto(host.article(thread_key) + f"#comment-{early['id']}")
+    expect(page.locator(f"#comment-{early['id']}")).to_be_focused()
+    texts = page.locator(f"{ROOTS} > div > .tx")
+    newer = page.get_by_role("button", name="Show newer comments")
+    clicks = 0
+    while newer.is_visible():
+        shown = texts.count()
+        newer.click()
+        expect(texts).not_to_have_count(shown)
+        # The first comment that arrived gets the focus, above those shown before.
+        expect(page.locator(ROOTS).first).to_be_focused()
+        clicks += 1
+        assert clicks <= 10, "the newer comments never ran out"
+    expect(newer).to_be_hidden()
+    expect(texts.first).to_have_text("Comment 199")
+    shown = texts.all_inner_texts()
+    # Newest first, each comment once, from the newest down past the permalinked one.
+    assert shown == [f"Comment {n}" for n in range(199, 199 - len(shown), -1)]
+    assert "Comment 5" in shown
+    expect(page.locator(f"#comment-{early['id']}")).to_have_class(re.compile(r"\bhl\b"))
+
+
+def test_the_first_page_offers_no_newer_comments(page, service, host, thread_key):
+    for n in range(25):
+        service.post(thread_key, f"Comment {n}")
+    page.goto(host.article(thread_key))
+    expect(page.locator(f"{ROOTS} > div > .tx").first).to_have_text("Comment 24")
+    expect(page.get_by_role("button", name="Show newer comments")).to_be_hidden()
+    page.get_by_role("button", name="Load more comments").click()
+    expect(page.locator(ROOTS)).to_have_count(25)
+    expect(page.get_by_role("button", name="Show newer comments")).to_be_hidden()
+
+
+def test_oldest_first_permalink_offers_the_previous_comments(page, service, host, thread_key):
+    posted = [service.post(thread_key, f"Comment {n}") for n in range(30)]
+    page.goto(host.article(thread_key, sort="oldest") + f"#comment-{posted[25]['id']}")
+    expect(page.locator(f"#comment-{posted[25]['id']}")).to_be_focused()
+    previous = page.get_by_role("button", name="Show previous comments")
+    for _ in range(3):
+        if previous.is_hidden():
+            break
+        previous.click()
+        expect(page.locator("#comments .newer")).not_to_have_text("Loading…")
+    expect(previous).to_be_hidden()
+    expect(page.locator(f"{ROOTS} > div > .tx").first).to_have_text("Comment 0")
+    texts = page.locator(f"{ROOTS} > div > .tx").all_inner_texts()
+    assert texts == [f"Comment {n}" for n in range(len(texts))]
