@@ -138,6 +138,6 @@ def admit_login(email: str) -> None:
     ):
         for item in parse_many(str(current_app.config[setting])):
             if not limiter.limiter.hit(item, prefix, "login", key):
-                raise errors.CommentsError(
-                    "Too many sign-in attempts; wait a minute and try again.", code="rate_limited"
+                raise errors.RateLimited(
+                    "Too many sign-in attempts; wait a minute and try again.", retry_after=60
                 )

@@ -51,11 +51,13 @@ def test_session_cookie_is_httponly_lax_and_only_for_the_admin(client, moderator
 
 def test_session_cookie_is_secure_over_https(app, moderator):
     client = app.test_client()
-    token = csrf_token(client)
+    page = client.get("/admin/login", base_url="https://localhost").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     response = client.post(
         "/admin/login",
         data={"email": "mod@news.example", "password": PASSWORD, "csrf_token": token},
         base_url="https://localhost",
+        headers={"Referer": "https://localhost/admin/login"},
     )
     assert "Secure" in response.headers["Set-Cookie"]
 
@@ -107,9 +109,10 @@ def test_logout_needs_the_csrf_token(client, moderator):
     assert client.get("/admin/").status_code == 200
 
 
-def test_next_only_leads_to_admin_pages(client, moderator):
-    token = csrf_token(client)
+def test_next_only_leads_to_admin_pages(app, moderator):
     for target in ("https://evil.example/", "//evil.example/admin", "/api/v1/openapi.json"):
+        client = app.test_client()
+        token = csrf_token(client)
         response = client.post(
             f"/admin/login?next={target}",
             data={"email": "mod@news.example", "password": PASSWORD, "csrf_token": token},
