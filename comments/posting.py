@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, case, select, update
@@ -40,6 +41,9 @@ class Policy:
     max_links: int = 3
     # Seconds after posting during which the author may edit or delete.
     edit_window: int = 15 * 60
+    # Counts the post against the rate limits, or raises; called once a post
+    # has passed every check, in the same step as storing it.
+    admit: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
         reasons = spam.hold_reasons(
             html=html, moderation=site.moderation, max_links=policy.max_links
         )
+        if policy.admit is not None:
+            policy.admit()
         comment = Comment(
             thread_id=thread.id,
             parent_id=parent.id if parent else None,
