@@ -1,4 +1,4 @@
-"""Many readers posting at once: nothing lost, nothing locked, counters right."""
+"""Many readers posting at once: nothing lost, nothing locked, counters right, limits exact."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import json
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
+from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
@@ -29,12 +32,46 @@ def _post(base: str, payload: dict) -> int:
         return int(exc.code)
 
 
-def test_concurrent_posts_are_all_stored_and_counted(app, site):
+@contextmanager
+def _serving(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
     try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def post_all_at_once(base: str, payloads: list[dict]) -> list[int]:
+    """POST every payload from its own thread, all released at the same moment."""
+    start = threading.Barrier(len(payloads))
+
+    def send(payload: dict) -> int:
+        start.wait(timeout=30)
+        return _post(base, payload)
+
+    with ThreadPoolExecutor(max_workers=len(payloads)) as pool:
+        return list(pool.map(send, payloads))
+
+
+def burst(count: int, thread: str = "burst") -> list[dict]:
+    """Return ``count`` different, valid posts to one thread."""
+    return [
+        {
+            "site": "news",
+            "thread": thread,
+            "url": f"{ORIGIN}/{thread}",
+            "body": f"Burst comment {i}.",
+            "author": {"name": f"Reader {i}"},
+        }
+        for i in range(count)
+    ]
+
+
+def test_concurrent_posts_are_all_stored_and_counted(app, site):
+    with _serving(app) as base:
         first = {
             "site": "news",
             "thread": "busy",
@@ -55,9 +92,6 @@ def test_concurrent_posts_are_all_stored_and_counted(app, site):
         ]
         with ThreadPoolExecutor(max_workers=12) as pool:
             statuses = list(pool.map(lambda p: _post(base, p), payloads))
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
     assert statuses == [201] * 80
     with app.app_context():
         stored = db.session.scalar(select(func.count(Comment.id)))
@@ -65,3 +99,17 @@ def test_concurrent_posts_are_all_stored_and_counted(app, site):
         root = db.session.get(Comment, 1)
         assert stored == counted == 81
         assert root.reply_count == root.descendant_count == 27
+
+
+def test_fifty_posts_at_once_against_a_limit_of_five_store_five(app_factory, site):
+    app = app_factory(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_POST="5 per minute",
+        RATELIMIT_POST_THREAD="100 per minute",
+    )
+    with _serving(app) as base:
+        statuses = post_all_at_once(base, burst(50))
+    assert sorted(statuses) == [201] * 5 + [429] * 45
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Comment.id))) == 5
