@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -17,19 +14,7 @@ from werkzeug.serving import make_server
 from comments.extensions import db
 from comments.models import Comment, Thread
 from tests.factories import ORIGIN
-
-
-def _post(base: str, payload: dict) -> int:
-    request = urllib.request.Request(
-        f"{base}/api/v1/comments",
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
+from tests.live import burst, post_all_at_once, post_json
 
 
 @contextmanager
@@ -44,32 +29,6 @@ def _serving(app: Flask) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def post_all_at_once(base: str, payloads: list[dict]) -> list[int]:
-    """POST every payload from its own thread, all released at the same moment."""
-    start = threading.Barrier(len(payloads))
-
-    def send(payload: dict) -> int:
-        start.wait(timeout=30)
-        return _post(base, payload)
-
-    with ThreadPoolExecutor(max_workers=len(payloads)) as pool:
-        return list(pool.map(send, payloads))
-
-
-def burst(count: int, thread: str = "burst") -> list[dict]:
-    """Return ``count`` different, valid posts to one thread."""
-    return [
-        {
-            "site": "news",
-            "thread": thread,
-            "url": f"{ORIGIN}/{thread}",
-            "body": f"Burst comment {i}.",
-            "author": {"name": f"Reader {i}"},
-        }
-        for i in range(count)
-    ]
-
-
 def test_concurrent_posts_are_all_stored_and_counted(app, site):
     with _serving(app) as base:
         first = {
@@ -79,7 +38,7 @@ def test_concurrent_posts_are_all_stored_and_counted(app, site):
             "body": "first",
             "author": {"name": "Opener"},
         }
-        assert _post(base, first) == 201
+        assert post_json(base, first) == 201
         payloads = [
             {
                 "site": "news",
@@ -91,7 +50,7 @@ def test_concurrent_posts_are_all_stored_and_counted(app, site):
             for i in range(80)
         ]
         with ThreadPoolExecutor(max_workers=12) as pool:
-            statuses = list(pool.map(lambda p: _post(base, p), payloads))
+            statuses = list(pool.map(lambda p: post_json(base, p), payloads))
     assert statuses == [201] * 80
     with app.app_context():
         stored = db.session.scalar(select(func.count(Comment.id)))
