@@ -92,10 +92,9 @@ def is_preflight() -> bool:
 
 @dataclass(frozen=True)
 class Rule:
-    """One limit on one route: how many, and counted against whom."""
+    """One limit on one route, counted against the client's address."""
 
     limit: Callable[[], str]
-    key: Callable[[], str] | None = None
 
 
 # Every public route and the limits checked before its view runs. Values come
@@ -254,11 +253,7 @@ def init_app(app: Flask) -> Limiter:
     for endpoint, rules in ROUTES.items():
         view: Any = app.view_functions[endpoint]
         for rule in rules:
-            view = limiter.limit(
-                rule.limit,
-                key_func=rule.key,
-                exempt_when=is_preflight,
-            )(view)
+            view = limiter.limit(rule.limit, exempt_when=is_preflight)(view)
         app.view_functions[endpoint] = view
     app.extensions[_EXTENSION] = limiter
     return limiter
