@@ -26,7 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config.load(app, test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from comments import database, limits
+    from comments import database, limits, versions  # noqa: F401 (versions: session hook)
     from comments.extensions import db, migrate
     from comments.paths import MIGRATIONS_DIR
 

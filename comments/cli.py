@@ -8,18 +8,16 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade as migrate_upgrade
-from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from comments import errors, markup, posting, sites, threads
-from comments.extensions import db
-from comments.models import Comment
+from comments import errors, maintenance, posting, sites, threads
+from comments.database import unit_of_work
 from comments.pages import DEMO_SITE
 
 
 def init_app(app: Flask) -> None:
     """Attach the commands to the app's CLI (``flask`` and ``comments`` alike)."""
-    for command in (serve, site, thread, rerender):
+    for command in (serve, site, thread, rerender, recount):
         app.cli.add_command(command)
 
 
@@ -48,6 +46,7 @@ DEMO_COMMENTS = [
 ]
 
 
+@unit_of_work()
 def ensure_demo(origins: Sequence[str]) -> None:
     """Create the demo site, and a few comments on its article the first time."""
     site = sites.ensure_site(DEMO_SITE, name="The Daily Demo", origins=origins)
@@ -113,7 +112,8 @@ def site() -> None:
 def site_add(slug: str, name: str, origins: tuple[str, ...], moderation: str) -> None:
     """Register a site and the origins its pages are served from."""
     try:
-        created = sites.create_site(slug, name=name, origins=origins, moderation=moderation)
+        with unit_of_work():
+            created = sites.create_site(slug, name=name, origins=origins, moderation=moderation)
     except errors.CommentsError as exc:
         raise _fail(exc) from exc
     click.echo(f"added site {created.slug}: {', '.join(created.origins)}")
@@ -135,13 +135,14 @@ def site_update(
 ) -> None:
     """Change a site's name, origins, moderation mode or SSO secret."""
     try:
-        changed = sites.update_site(
-            slug,
-            name=name,
-            origins=origins or None,
-            moderation=moderation,
-            sso_secret=sso_secret,
-        )
+        with unit_of_work():
+            changed = sites.update_site(
+                slug,
+                name=name,
+                origins=origins or None,
+                moderation=moderation,
+                sso_secret=sso_secret,
+            )
     except errors.CommentsError as exc:
         raise _fail(exc) from exc
     click.echo(f"updated site {changed.slug}")
@@ -162,7 +163,8 @@ def thread() -> None:
 
 def _set_closed(slug: str, key: str, closed: bool) -> None:
     try:
-        threads.set_closed(slug, key, closed)
+        with unit_of_work():
+            threads.set_closed(slug, key, closed)
     except errors.CommentsError as exc:
         raise _fail(exc) from exc
     click.echo(f"{'closed' if closed else 'opened'} {slug}/{key}")
@@ -190,35 +192,42 @@ def thread_open(slug: str, key: str) -> None:
 @click.option("--batch", default=500, show_default=True, help="Comments per transaction.")
 @with_appcontext
 def rerender(batch: int) -> None:
-    """Rebuild every comment's stored HTML from its Markdown (after a policy change)."""
+    """Rebuild every comment's stored HTML from its Markdown (after a policy change).
+
+    Each batch is its own unit of work, so readers and writers go on meanwhile
+    and an interrupted run can simply be started again.
+    """
     last = changed = seen = 0
-    touched: set[int] = set()
     while True:
-        rows = list(
-            db.session.scalars(
-                select(Comment).where(Comment.id > last).order_by(Comment.id).limit(batch)
-            )
-        )
-        if not rows:
+        with unit_of_work():
+            done = maintenance.rerender_batch(last, batch)
+        if done is None:
             break
-        for comment in rows:
-            seen += 1
-            try:
-                html = markup.render(comment.body)
-            except errors.MarkupRefused as exc:
-                click.echo(f"comment {comment.id}: kept its old HTML ({exc.detail})", err=True)
-                continue
-            if html != comment.html or comment.markup_version != markup.POLICY_VERSION:
-                comment.html = html
-                comment.markup_version = markup.POLICY_VERSION
-                changed += 1
-                touched.add(comment.thread_id)
-        last = rows[-1].id
-        for thread_id in touched:
-            threads.touch(thread_id)
-        touched.clear()
-        db.session.commit()
+        for comment_id, detail in done.kept:
+            click.echo(f"comment {comment_id}: kept its old HTML ({detail})", err=True)
+        last, seen, changed = done.last_id, seen + done.seen, changed + done.changed
     click.echo(f"rerendered {seen} comments, {changed} changed")
+
+
+@click.command()
+@click.option("--site", "site_slug", help="Only this site's threads.")
+@with_appcontext
+def recount(site_slug: str | None) -> None:
+    """Rebuild comment counts and page versions from the stored comments.
+
+    For after an import or a fix made by hand in the database. Each thread is
+    its own unit of work; running it again changes nothing.
+    """
+    try:
+        ids = maintenance.thread_ids(site_slug)
+    except errors.CommentsError as exc:
+        raise _fail(exc) from exc
+    fixed = 0
+    with click.progressbar(ids, label="Recounting threads", show_pos=True) as bar:
+        for thread_id in bar:
+            with unit_of_work():
+                fixed += maintenance.recount_thread(thread_id)
+    click.echo(f"recounted {len(ids)} threads, {fixed} corrected")
 
 
 def _create_app() -> Flask:

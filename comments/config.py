@@ -36,14 +36,16 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_EDIT": "10 per minute;100 per day",
     # Requests larger than this are refused (413) before their body is read.
     "MAX_CONTENT_LENGTH": 64 * 1024,
-    # Reading.
+    # Reading: root comments on a page when the request names no ``limit``
+    # (a request may ask for 1 to 100), and replies nested under each root.
     "PAGE_SIZE": 20,
-    "MAX_PAGE_SIZE": 100,
     "REPLIES_PER_ROOT": 3,
-    "MAX_COUNTS_THREADS": 100,
+    # Seconds a browser may keep /static/embed.js and friends before revalidating.
+    "STATIC_MAX_AGE": 3600,
     # Posting.
     "EDIT_WINDOW": 15 * 60,
     "SPAM_MAX_LINKS": 3,
+    # Characters of Markdown in one comment, after trimming.
     "MAX_BODY_LENGTH": 10_000,
 }
 

@@ -5,9 +5,13 @@ one file. Two settings make that safe and fast: WAL journaling (readers never
 block the writer) and write transactions that start with ``BEGIN IMMEDIATE``.
 A deferred transaction that reads first and writes later can fail at once with
 "database is locked" when another writer got there in between; an immediate
-one waits its turn under ``busy_timeout`` instead. Domain functions that write
-run in ``with write_transaction():``, which also queues SQLite writers on a
-file lock and commits or rolls back at the end.
+one waits its turn under ``busy_timeout`` instead.
+
+The unit of work: each request, command or job that writes runs in
+``with unit_of_work():``, which commits once at its end or rolls back whole.
+Domain functions never commit; one that writes calls :func:`writing` first,
+which on SQLite queues the writer on a file lock and begins the transaction
+as a write.
 """
 
 from __future__ import annotations
@@ -23,12 +27,15 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from comments.extensions import db
 
 _WRITE = "comments_write"
 _NO_BEGIN = "comments_no_begin"
 _LOCK_FILE = "comments.write_lock"
+_UNIT = "comments_unit"
+_FLUSHED = "comments_flushed"
 _STAMP = "comments.change_stamp"
 BUSY_TIMEOUT_MS = 30_000
 
@@ -66,22 +73,90 @@ def _tune_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE) else "BEGIN")
 
 
-def _begin_write() -> None:
-    """Start the session's transaction as a write transaction.
+class _Unit:
+    """The state of the unit of work open on one session."""
 
-    Call before the first query of a function that will write. On SQLite this
-    takes the write lock up front; on PostgreSQL it changes nothing.
-    """
-    if db.session().in_transaction():
-        # A read transaction is open (a caller looked something up first): end
-        # it, since SQLite can't upgrade it to a write without risking
-        # "database is locked". Callers have nothing pending at this point.
-        db.session.commit()
-    db.session.connection(execution_options={_WRITE: True})
+    def __init__(self) -> None:
+        self.depth = 0
+        self.writing = False
+        self.lock_fd: int | None = None
+
+
+def _unit() -> _Unit:
+    info = db.session().info
+    unit: _Unit | None = info.get(_UNIT)
+    if unit is None:
+        unit = info[_UNIT] = _Unit()
+    return unit
 
 
 @contextmanager
-def _writers_queue() -> Iterator[None]:
+def unit_of_work() -> Iterator[None]:
+    """Run the block as one unit of work: commit once at its end, or roll back whole.
+
+    Requests, commands and jobs open one; domain functions never commit and
+    never open their own. A unit opened inside another joins it: only the
+    outermost one commits, and an error anywhere rolls the whole unit back.
+    Usable as a decorator too (``@unit_of_work()``).
+    """
+    unit = _unit()
+    if unit.depth:
+        unit.depth += 1
+        try:
+            yield
+        finally:
+            unit.depth -= 1
+        return
+    if db.session().in_transaction():
+        # Reads done before the unit opened (a lookup by the caller) hold
+        # nothing worth keeping; starting afresh lets SQLite begin the unit
+        # as a write without "database is locked".
+        _refuse_pending_writes()
+        db.session.rollback()
+    unit.depth = 1
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        unit.depth = 0
+        unit.writing = False
+        _leave_writers_queue(unit)
+
+
+def writing() -> None:
+    """Declare that the open unit of work is about to write.
+
+    Domain functions that write call this before their first query (after any
+    slow work that needs no database, such as rendering Markdown). On SQLite
+    it waits in the writers' queue and begins the transaction with ``BEGIN
+    IMMEDIATE``, so a read-then-write never fails with "database is locked";
+    on PostgreSQL writers run concurrently and this changes nothing. Calling
+    it again in the same unit is free.
+    """
+    unit = _unit()
+    if not unit.depth:
+        raise RuntimeError("writes need a unit of work: wrap the caller in database.unit_of_work()")
+    if unit.writing:
+        return
+    if db.session().in_transaction():
+        # A read transaction (deferred, on SQLite) can't become a write safely.
+        _refuse_pending_writes()
+        db.session.rollback()
+    _join_writers_queue(unit)
+    db.session.connection(execution_options={_WRITE: True})
+    unit.writing = True
+
+
+def _refuse_pending_writes() -> None:
+    session = db.session()
+    if session.new or session.dirty or session.deleted or session.info.get(_FLUSHED):
+        raise RuntimeError("wrote before database.writing(): call it before the first write")
+
+
+def _join_writers_queue(unit: _Unit) -> None:
     """On SQLite, wait in an OS file lock for our turn to write.
 
     SQLite's own busy handler makes a waiting writer sleep and poll, in steps
@@ -89,32 +164,40 @@ def _writers_queue() -> Iterator[None]:
     sleeping. A blocking ``flock`` wakes the next writer the moment the lock is
     free. Every worker process of this deployment queues here; other writers
     (a second tool on the same file) are still covered by ``busy_timeout``.
+    The lock is held until the unit of work ends, and taken once per unit, so
+    nested writers never wait for themselves.
     """
     path = current_app.extensions.get(_LOCK_FILE)
     if path is None:
-        yield
         return
-    # A fresh open file per use: flock locks conflict between open files, so
+    # A fresh open file per unit: flock locks conflict between open files, so
     # threads of one process queue too.
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
+    except BaseException:
+        os.close(fd)
+        raise
+    unit.lock_fd = fd
 
 
-@contextmanager
-def write_transaction() -> Iterator[None]:
-    """Run the block as one write transaction: commit at its end, roll back on error."""
-    with _writers_queue():
-        _begin_write()
-        try:
-            yield
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
+def _leave_writers_queue(unit: _Unit) -> None:
+    if unit.lock_fd is not None:
+        os.close(unit.lock_fd)  # closing releases the lock
+        unit.lock_fd = None
+
+
+def _mark_flushed(session: Session, _context: Any) -> None:
+    session.info[_FLUSHED] = True
+
+
+def _forget_flushes(session: Session, *_args: Any) -> None:
+    session.info.pop(_FLUSHED, None)
+
+
+event.listen(Session, "after_flush", _mark_flushed)
+event.listen(Session, "after_commit", _forget_flushes)
+event.listen(Session, "after_rollback", _forget_flushes)
 
 
 def read_rows(sql: str, params: Sequence[Any]) -> list[Any]:

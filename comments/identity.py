@@ -1,4 +1,11 @@
-"""Who is writing: guest authors, the avatar seed, and signed edit tokens."""
+"""Who is writing: guest authors, the avatar seed, and signed edit tokens.
+
+Readers see the name and website given with each comment; the author row
+only groups comments for moderators (history, sanctions). A guest who gives
+an email is grouped by a keyed hash of it. A guest who gives none is grouped
+by a keyed hash of the name *and* the client's address, so a second "Ann"
+elsewhere is a different author: never by name alone.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +23,11 @@ GUEST = "guest"
 _EDIT_SALT = "comments.edit-token"
 
 
+def _keyed(secret: str, purpose: str, value: str) -> str:
+    mac = hmac.new(secret.encode(), f"{purpose}\x00{value}".encode(), hashlib.sha256)
+    return mac.hexdigest()
+
+
 def avatar_hash(secret: str, site_id: int, email: str | None, name: str) -> str:
     """Return a 16-hex-digit seed for a locally drawn avatar.
 
@@ -23,14 +35,23 @@ def avatar_hash(secret: str, site_id: int, email: str | None, name: str) -> str:
     email address the way a Gravatar MD5 can.
     """
     basis = (email or "").strip().lower() or f"name:{name.strip().lower()}"
-    mac = hmac.new(secret.encode(), f"{site_id}\x00{basis}".encode(), hashlib.sha256)
-    return mac.hexdigest()[:16]
+    return _keyed(secret, "avatar", f"{site_id}\x00{basis}")[:16]
 
 
-def guest_identity(name: str, email: str | None) -> str:
-    """Return what makes a guest the same guest next time: their name and email."""
-    basis = f"{name.strip().casefold()}\x00{(email or '').strip().casefold()}"
-    return hashlib.sha256(basis.encode()).hexdigest()
+def client_key(secret: str, remote_addr: str | None) -> str:
+    """Return a keyed hash of a client's address: what is kept instead of the address."""
+    return _keyed(secret, "client", remote_addr or "")[:32]
+
+
+def guest_identity(
+    secret: str, name: str, email: str | None, remote_addr: str | None = None
+) -> str:
+    """Return what makes a guest the same guest next time (never the name alone)."""
+    normalised = (email or "").strip().casefold()
+    if normalised:
+        return "e:" + _keyed(secret, "guest-email", normalised)
+    basis = f"{name.strip().casefold()}\x00{client_key(secret, remote_addr)}"
+    return "n:" + _keyed(secret, "guest-name", basis)
 
 
 _GUEST = select(Author).where(
@@ -40,11 +61,15 @@ _GUEST = select(Author).where(
 )
 
 
-def find_or_create_guest(
-    site_id: int, name: str, email: str | None, website: str | None, *, secret: str
+def guest_author(
+    site_id: int, name: str, email: str | None, *, remote_addr: str | None, secret: str
 ) -> Author:
-    """Return the guest author with this name and email on the site, creating one."""
-    identity = guest_identity(name, email)
+    """Return the guest author these details name on the site, creating one.
+
+    Nothing on the row changes when it exists already: what a comment shows
+    is stored with the comment.
+    """
+    identity = guest_identity(secret, name, email, remote_addr)
     params = {"site_id": site_id, "identity": identity}
     author = db.session.scalar(_GUEST, params)
     if author is None:
@@ -64,8 +89,6 @@ def find_or_create_guest(
                 db.session.add(author)
         except IntegrityError:
             author = db.session.scalars(_GUEST, params).one()
-    if website is not None and author.website != website:
-        author.website = website
     return author
 
 

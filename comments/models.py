@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -31,7 +32,10 @@ def utcnow() -> datetime:
 
 
 class Status(enum.StrEnum):
-    """Where a comment stands; only ``approved`` comments are shown and counted."""
+    """Where a comment stands; only ``approved`` comments are shown and counted.
+
+    A comment's status changes only through :func:`comments.moderation.set_status`.
+    """
 
     PENDING = "pending"
     APPROVED = "approved"
@@ -78,7 +82,10 @@ class Thread(db.Model):  # type: ignore[name-defined]
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
     # Goes up whenever what readers see of the thread changes (a comment
     # appears or goes, the thread closes...); pages are cached against it.
+    # Bumped by the session hook in ``comments.versions``, never by hand.
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the newest visible comment was posted (None: no visible comment).
+    last_comment_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -93,9 +100,12 @@ class Author(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
-    # What makes this author the same author next time: a digest of name and
-    # email for guests, the publisher's user id for SSO users.
+    # What makes this author the same author next time: for guests a keyed
+    # hash of their email, or of their name and address when they gave none
+    # (see identity.guest_identity); the publisher's user id for SSO users.
     identity: Mapped[str] = mapped_column(String(255))
+    # As first given. Readers see the name and website stored with each
+    # comment (Comment.author_name, Comment.author_website), not these.
     name: Mapped[str] = mapped_column(String(80))
     email: Mapped[str | None] = mapped_column(String(254))
     website: Mapped[str | None] = mapped_column(String(500))
@@ -127,12 +137,28 @@ class Comment(db.Model):  # type: ignore[name-defined]
     root_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
     depth: Mapped[int] = mapped_column(Integer, default=0)
     author_id: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="CASCADE"))
+    # The name and website given with this comment: what readers see.
+    author_name: Mapped[str] = mapped_column(String(80))
+    author_website: Mapped[str | None] = mapped_column(String(500))
     body: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
     markup_version: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default=Status.APPROVED.value)
-    # Why a rule held the comment, in words a reader and a moderator can take.
-    hold_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # No default: a new comment is placed by moderation.set_status.
+    status: Mapped[Status] = mapped_column(
+        Enum(
+            Status,
+            name="status",
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+            values_callable=lambda members: [m.value for m in members],
+            validate_strings=True,
+        )
+    )
+    # Why the comment is held, as reason codes with parameters
+    # ({"code": "too_many_links", "params": {"count": 5, "limit": 3}}); the
+    # words come from comments.reasons, in the reader's or moderator's language.
+    hold_reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     votes_up: Mapped[int] = mapped_column(Integer, default=0)
     votes_down: Mapped[int] = mapped_column(Integer, default=0)
     score: Mapped[int] = mapped_column(Integer, default=0)

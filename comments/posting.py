@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from comments import errors, identity, markup, sites, spam, threads
-from comments.database import write_transaction
+from comments import database, errors, identity, markup, moderation, sites, spam, threads
+from comments import reasons as reason_codes
 from comments.extensions import db
 from comments.models import MAX_ID, Comment, Site, Status, Thread, utcnow
 
@@ -41,6 +43,7 @@ class Policy:
     max_links: int = 3
     # Seconds after posting during which the author may edit or delete.
     edit_window: int = 15 * 60
+    max_body_length: int = 10_000
     # Counts the post against the rate limits, or raises; called once a post
     # has passed every check, in the same step as storing it.
     admit: Callable[[], None] | None = None
@@ -48,60 +51,60 @@ class Policy:
 
 @dataclass(frozen=True)
 class Posted:
-    """A stored comment and, when it is held, why."""
+    """A stored comment, why it is held when it is, and until when its author may change it."""
 
     comment: Comment
-    reasons: list[str]
+    reasons: list[reason_codes.Reason]
     in_reply_to: tuple[int, str] | None = None
+    editable_until: datetime | None = None
 
     @property
     def held(self) -> bool:
         """Tell whether the comment waits for a moderator."""
-        return self.comment.status != Status.APPROVED.value
+        return self.comment.status != Status.APPROVED
 
 
 def create_comment(new: NewComment, policy: Policy) -> Posted:
-    """Store a new comment or reply, or raise without changing anything."""
+    """Store a new comment or reply in the caller's unit of work, or raise.
+
+    Raising leaves the unit to roll back: nothing of a refused post is kept.
+    """
     spam.check_honeypot(new.honeypot)
+    body = _checked_body(new.body, policy)
     # Rendering is the slow part and needs no database: do it before queueing to write.
-    html = _render(new.body)
-    with write_transaction():
-        site, thread = threads.locate(new.site, new.thread)
-        if new.origin is not None and not sites.allows_origin(site, new.origin):
-            raise errors.Forbidden(
-                "This page is not allowed to post to this site.", code="origin_refused"
-            )
-        thread = _thread_for(site, thread, new)
-        parent = _parent_for(thread, new.parent_id)
-        in_reply_to = (parent.id, parent.author.name) if parent else None
-        author = identity.find_or_create_guest(
-            site.id, new.name, new.email, new.website, secret=policy.secret
+    html = _render(body)
+    database.writing()
+    site, thread = threads.locate(new.site, new.thread)
+    if new.origin is not None and not sites.allows_origin(site, new.origin):
+        raise errors.Forbidden(
+            "This page is not allowed to post to this site.", code="origin_refused"
         )
-        if author.id is not None and _is_duplicate(thread.id, author.id, new.body):
-            raise errors.Conflict("You have already posted this comment here.", code="duplicate")
-        reasons = spam.hold_reasons(
-            html=html, moderation=site.moderation, max_links=policy.max_links
-        )
-        if policy.admit is not None:
-            policy.admit()
-        comment = Comment(
-            thread_id=thread.id,
-            parent_id=parent.id if parent else None,
-            root_id=(parent.root_id or parent.id) if parent else None,
-            depth=parent.depth + 1 if parent else 0,
-            author=author,
-            body=new.body,
-            html=html,
-            markup_version=markup.POLICY_VERSION,
-            status=(Status.PENDING if reasons else Status.APPROVED).value,
-            hold_reasons=reasons,
-            remote_addr=new.remote_addr,
-        )
-        db.session.add(comment)
-        db.session.flush()
-        if not reasons:
-            count_visible(comment, +1)
-    return Posted(comment=comment, reasons=reasons, in_reply_to=in_reply_to)
+    thread = _thread_for(site, thread, new)
+    parent = _parent_for(thread, new.parent_id)
+    in_reply_to = (parent.id, parent.author_name) if parent else None
+    author = identity.guest_author(
+        site.id, new.name, new.email, remote_addr=new.remote_addr, secret=policy.secret
+    )
+    if author.id is not None and _is_duplicate(thread.id, author.id, body):
+        raise errors.Conflict("You have already posted this comment here.", code="duplicate")
+    held = spam.hold_reasons(html=html, moderation=site.moderation, max_links=policy.max_links)
+    if policy.admit is not None:
+        policy.admit()
+    comment = Comment(
+        thread_id=thread.id,
+        parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        author=author,
+        author_name=new.name,
+        author_website=new.website,
+        body=body,
+        html=html,
+        markup_version=markup.POLICY_VERSION,
+        remote_addr=new.remote_addr,
+    )
+    moderation.set_status(comment, Status.PENDING if held else Status.APPROVED, reasons=held)
+    return Posted(comment, held, in_reply_to, _editable_until(comment, policy))
 
 
 def edit_comment(
@@ -112,27 +115,22 @@ def edit_comment(
     The edited text goes through the same rules as a new comment: if it now
     needs a moderator (too many links, a pre-moderated site), it is held again.
     """
+    body = _checked_body(body, policy)
     html = _render(body)
-    with write_transaction():
-        comment, site = _own_comment(comment_id, token, policy, origin)
-        reasons = spam.hold_reasons(
-            html=html, moderation=site.moderation, max_links=policy.max_links
-        )
-        if body != comment.body:
-            comment.body, comment.html = body, html
-            comment.markup_version = markup.POLICY_VERSION
-            comment.edited_at = utcnow()
-            if comment.status == Status.APPROVED.value and reasons:
-                comment.status, comment.hold_reasons = Status.PENDING.value, reasons
-                count_visible(comment, -1)
-            elif comment.status == Status.APPROVED.value:
-                threads.touch(comment.thread_id)
-            else:
-                comment.hold_reasons = reasons or comment.hold_reasons
-        in_reply_to = _in_reply_to(comment)
-    held = comment.status != Status.APPROVED.value
-    shown = list(comment.hold_reasons) if held else []
-    return Posted(comment=comment, reasons=shown, in_reply_to=in_reply_to)
+    database.writing()
+    comment, site = _own_comment(comment_id, token, policy, origin)
+    held = spam.hold_reasons(html=html, moderation=site.moderation, max_links=policy.max_links)
+    if body != comment.body:
+        comment.body, comment.html = body, html
+        comment.markup_version = markup.POLICY_VERSION
+        comment.edited_at = utcnow()
+        if comment.status == Status.APPROVED and held:
+            moderation.set_status(comment, Status.PENDING, reasons=held)
+        elif comment.status == Status.PENDING:
+            comment.hold_reasons = held or comment.hold_reasons
+        db.session.flush()
+    shown = list(comment.hold_reasons) if comment.status != Status.APPROVED else []
+    return Posted(comment, shown, _in_reply_to(comment), _editable_until(comment, policy))
 
 
 def delete_comment(
@@ -143,16 +141,31 @@ def delete_comment(
     A comment with replies stays: taking it away would leave its replies
     answering nothing (the same rule Remark42 applies). Its author can still edit it.
     """
-    with write_transaction():
-        comment, _site = _own_comment(comment_id, token, policy, origin)
-        if _has_live_replies(comment.id):
-            raise errors.Conflict(
-                "This comment has replies, so it can no longer be deleted; you can still edit it.",
-                code="has_replies",
-            )
-        if comment.status == Status.APPROVED.value:
-            count_visible(comment, -1)
-        comment.status = Status.DELETED.value
+    database.writing()
+    comment, _site = _own_comment(comment_id, token, policy, origin)
+    if _has_live_replies(comment.id):
+        raise errors.Conflict(
+            "This comment has replies, so it can no longer be deleted; you can still edit it.",
+            code="has_replies",
+        )
+    moderation.set_status(comment, Status.DELETED)
+
+
+def _editable_until(comment: Comment, policy: Policy) -> datetime:
+    # The edit token is signed after the comment is stored, so it lives a
+    # little longer than this: the author is never told more than is true.
+    return comment.created_at + timedelta(seconds=policy.edit_window)
+
+
+def _checked_body(body: str, policy: Policy) -> str:
+    body = unicodedata.normalize("NFC", body)
+    if len(body) > policy.max_body_length:
+        limit = f"{policy.max_body_length:,}"
+        raise errors.ValidationFailed(
+            f"Your comment is longer than {limit} characters.",
+            errors={"body": f"Your comment is longer than {limit} characters; please shorten it."},
+        )
+    return body
 
 
 def _own_comment(
@@ -160,7 +173,7 @@ def _own_comment(
 ) -> tuple[Comment, Site]:
     """Return a comment its author may still change, with its site, or raise."""
     comment = db.session.get(Comment, comment_id) if 0 < comment_id <= MAX_ID else None
-    if comment is None or comment.status not in (Status.APPROVED.value, Status.PENDING.value):
+    if comment is None or comment.status not in (Status.APPROVED, Status.PENDING):
         raise errors.NotFound("That comment does not exist (any more).")
     thread = db.session.get(Thread, comment.thread_id)
     site = db.session.get(Site, thread.site_id) if thread else None
@@ -189,7 +202,7 @@ def _has_live_replies(comment_id: int) -> bool:
     """Tell whether any reply to the comment is shown or waits for a moderator."""
     query = select(Comment.id).where(
         Comment.parent_id == comment_id,
-        Comment.status.in_([Status.APPROVED.value, Status.PENDING.value]),
+        Comment.status.in_([Status.APPROVED, Status.PENDING]),
     )
     return db.session.scalar(query.limit(1)) is not None
 
@@ -198,59 +211,20 @@ def _in_reply_to(comment: Comment) -> tuple[int, str] | None:
     if comment.parent_id is None:
         return None
     parent = db.session.get(Comment, comment.parent_id)
-    return (parent.id, parent.author.name) if parent else None
+    return (parent.id, parent.author_name) if parent else None
 
 
-# Built once: these run on every post, inside the write lock.
-_COUNT_THREAD = (
-    update(Thread)
-    .where(Thread.id == bindparam("tid"))
-    .values(comment_count=Thread.comment_count + bindparam("delta"), version=Thread.version + 1)
-)
-_COUNT_ANCESTORS = (
-    update(Comment)
-    .where(Comment.id.in_([bindparam("parent"), bindparam("root")]))
-    .values(
-        reply_count=Comment.reply_count
-        + case((Comment.id == bindparam("parent_again"), bindparam("d_reply")), else_=0),
-        descendant_count=Comment.descendant_count
-        + case((Comment.id == bindparam("root_again"), bindparam("d_desc")), else_=0),
-    )
-)
+# Built once: it runs on every post, inside the write lock.
 _DUPLICATE = (
     select(Comment.id)
     .where(
         Comment.thread_id == bindparam("tid"),
         Comment.author_id == bindparam("aid"),
         Comment.body == bindparam("body"),
-        Comment.status.in_([Status.APPROVED.value, Status.PENDING.value]),
+        Comment.status.in_([Status.APPROVED, Status.PENDING]),
     )
     .limit(1)
 )
-
-
-def count_visible(comment: Comment, delta: int) -> None:
-    """Move the visible-comment counters when ``comment`` appears (+1) or goes (-1).
-
-    Counters are changed with ``x = x + delta`` in SQL so that concurrent
-    writers on PostgreSQL never lose an update. The thread's version moves too,
-    so cached pages of it are rebuilt. The parent and the root are often the
-    same row, so one statement serves both.
-    """
-    connection = db.session.connection()
-    connection.execute(_COUNT_THREAD, {"tid": comment.thread_id, "delta": delta})
-    if comment.parent_id is not None and comment.root_id is not None:
-        connection.execute(
-            _COUNT_ANCESTORS,
-            {
-                "parent": comment.parent_id,
-                "root": comment.root_id,
-                "parent_again": comment.parent_id,
-                "root_again": comment.root_id,
-                "d_reply": delta,
-                "d_desc": delta,
-            },
-        )
 
 
 def _thread_for(site: Site, thread: Thread | None, new: NewComment) -> Thread:
@@ -279,8 +253,6 @@ def _thread_for(site: Site, thread: Thread | None, new: NewComment) -> Thread:
         raise errors.Forbidden("This discussion is closed.", code="thread_closed")
     if new.title and not thread.title:
         thread.title = new.title
-        db.session.flush()
-        threads.touch(thread.id)
     return thread
 
 
@@ -302,12 +274,20 @@ def _render(body: str) -> str:
         html = markup.render(body)
     except errors.MarkupRefused as exc:
         raise errors.ValidationFailed(exc.detail, errors={"body": exc.detail}) from exc
-    if not markup.plain_text(html).strip():
+    if is_blank(markup.plain_text(html)):
         raise errors.ValidationFailed(
             "Your comment is empty once formatting is removed.",
             errors={"body": "Your comment has no visible text."},
         )
     return html
+
+
+_INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
+
+
+def is_blank(text: str) -> bool:
+    """Tell whether ``text`` shows nothing: only spaces and invisible or format characters."""
+    return all(ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in text)
 
 
 def _is_duplicate(thread_id: int, author_id: int, body: str) -> bool:

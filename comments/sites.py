@@ -87,7 +87,8 @@ def get_site(slug: str) -> Site:
 def create_site(
     slug: str, *, name: str, origins: Iterable[str], moderation: str = Moderation.POST.value
 ) -> Site:
-    """Register a new site."""
+    """Register a new site in the caller's unit of work."""
+    database.writing()
     if not SLUG_PATTERN.match(slug):
         raise errors.ValidationFailed(
             "A slug is 1-64 lowercase letters, digits, '-' or '_'.", errors={"slug": "invalid"}
@@ -102,7 +103,7 @@ def create_site(
         settings={},
     )
     db.session.add(site)
-    db.session.commit()
+    db.session.flush()
     return site
 
 
@@ -115,6 +116,7 @@ def update_site(
     sso_secret: str | None = None,
 ) -> Site:
     """Change a site's settings; arguments left as None stay as they are."""
+    database.writing()
     site = get_site(slug)
     if name is not None:
         site.name = name.strip() or site.name
@@ -124,7 +126,7 @@ def update_site(
         site.moderation = _check_moderation(moderation)
     if sso_secret is not None:
         site.sso_secret = sso_secret or None
-    db.session.commit()
+    db.session.flush()
     return site
 
 
@@ -161,11 +163,12 @@ def any_site_allows(origin: str | None) -> bool:
 
 def ensure_site(slug: str, *, name: str, origins: Iterable[str]) -> Site:
     """Return the site called ``slug``, creating it, or adding missing origins to it."""
+    database.writing()
     site = db.session.scalar(select(Site).where(Site.slug == slug))
     if site is None:
         return create_site(slug, name=name, origins=origins)
     wanted = _origins([*site.origins, *origins])
     if wanted != site.origins:
         site.origins = wanted
-        db.session.commit()
+        db.session.flush()
     return site

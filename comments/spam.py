@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from comments import errors, markup
+from comments import errors, markup, reasons
 from comments.models import Moderation
-
-HELD_PRE_MODERATION = "Comments on this site appear after a moderator has approved them."
-HELD_TOO_MANY_LINKS = (
-    "Comments with more than {limit} links are checked by a moderator before they appear."
-)
 
 
 def check_honeypot(value: str | None) -> None:
@@ -17,11 +12,12 @@ def check_honeypot(value: str | None) -> None:
         raise errors.Spam("Your comment could not be accepted.")
 
 
-def hold_reasons(*, html: str, moderation: str, max_links: int) -> list[str]:
+def hold_reasons(*, html: str, moderation: str, max_links: int) -> list[reasons.Reason]:
     """Return why a new comment must wait for a moderator (empty: publish it)."""
-    reasons = []
+    held = []
     if moderation == Moderation.PRE.value:
-        reasons.append(HELD_PRE_MODERATION)
-    if markup.count_links(html) > max_links:
-        reasons.append(HELD_TOO_MANY_LINKS.format(limit=max_links))
-    return reasons
+        held.append(reasons.make(reasons.PREMODERATED))
+    links = markup.count_links(html)
+    if links > max_links:
+        held.append(reasons.make(reasons.TOO_MANY_LINKS, count=links, limit=max_links))
+    return held

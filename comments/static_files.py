@@ -151,9 +151,7 @@ def static(filename: str) -> Response:
         response.cache_control.immutable = True
         response.cache_control.max_age = IMMUTABLE_MAX_AGE
     else:
-        response.cache_control.max_age = int(
-            current_app.config.get("STATIC_MAX_AGE", DEFAULT_MAX_AGE)
-        )
+        response.cache_control.max_age = int(current_app.config["STATIC_MAX_AGE"])
     response.cache_control.public = True
     response.set_etag(etag)
     # Pages on any origin load these files; the widget fetches language files.

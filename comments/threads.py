@@ -17,12 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, select, tuple_, union_all, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select, tuple_, union_all
 
 from comments import database, errors, sites
 from comments.extensions import db
-from comments.models import MAX_ID, Author, Comment, Site, Status, Thread
+from comments.models import MAX_ID, Comment, Site, Status, Thread
 
 SORTS = ("newest", "oldest", "top")
 
@@ -47,6 +46,7 @@ class Page:
     sort: str
     roots: list[Node]
     next_cursor: str | None
+    prev_cursor: str | None = None
 
 
 @dataclass
@@ -81,22 +81,28 @@ def _decode(cursor: str) -> list[Any]:
     return values
 
 
-def _sort_key(comment: Comment, sort: str) -> list[Any]:
-    if sort == "top":
-        return [sort, comment.score, comment.id]
-    return [sort, comment.created_at.isoformat(), comment.id]
+_BEFORE = "before"
 
 
-def _key_values(cursor: str, sort: str) -> tuple[Any, int]:
+def _sort_key(comment: Comment, sort: str, *, before: bool = False) -> list[Any]:
+    first = comment.score if sort == "top" else comment.created_at.isoformat()
+    return [sort, first, comment.id, *([_BEFORE] if before else [])]
+
+
+def _key_values(cursor: str, sort: str) -> tuple[tuple[Any, int], bool]:
+    """Return the sort key a cursor points at, and whether it reads backwards."""
     values = _decode(cursor)
+    before = len(values) == 4 and values[3] == _BEFORE
+    if before:
+        values = values[:3]
     if len(values) != 3 or values[0] != sort or type(values[2]) is not int:
         raise bad_cursor()
     if sort == "top":
         if type(values[1]) is not int:
             raise bad_cursor()
-        return values[1], values[2]
+        return (values[1], values[2]), before
     try:
-        return datetime.fromisoformat(values[1]), values[2]
+        return (datetime.fromisoformat(values[1]), values[2]), before
     except (TypeError, ValueError) as exc:
         raise bad_cursor() from exc
 
@@ -115,14 +121,22 @@ def _after(sort: str, key: tuple[Any, int], inclusive: bool = False) -> ColumnEl
     return columns <= bound if inclusive else columns < bound
 
 
-def _roots_query(thread_id: int, sort: str) -> Select[Any]:
+def _before(sort: str, key: tuple[Any, int]) -> ColumnElement[bool]:
+    """Return the condition for roots that come before ``key`` in ``sort`` order."""
+    columns = tuple_(*_order_columns(sort))
+    bound = tuple_(*key)
+    return columns < bound if sort == "oldest" else columns > bound
+
+
+def _roots_query(thread_id: int, sort: str, *, backwards: bool = False) -> Select[Any]:
     first, second = _order_columns(sort)
-    order = (first.asc(), second.asc()) if sort == "oldest" else (first.desc(), second.desc())
+    ascending = (sort == "oldest") != backwards
+    order = (first.asc(), second.asc()) if ascending else (first.desc(), second.desc())
     return (
         select(Comment)
         .where(
             Comment.thread_id == thread_id,
-            Comment.status == Status.APPROVED.value,
+            Comment.status == Status.APPROVED,
             Comment.depth == 0,
         )
         .order_by(*order)
@@ -183,7 +197,7 @@ def check_page_query(sort: str, cursor: str | None) -> tuple[Any, int] | None:
         raise errors.CommentsError(
             "Unknown sort order.", errors={"sort": "The sort must be newest, oldest or top."}
         )
-    return _key_values(cursor, sort) if cursor is not None else None
+    return _key_values(cursor, sort)[0] if cursor is not None else None
 
 
 def get_page(
@@ -196,31 +210,63 @@ def get_page(
     around: int | None = None,
     replies_per_root: int = 3,
 ) -> Page:
-    """Return one page of a thread: root comments with the first of their replies."""
-    after = check_page_query(sort, cursor)
+    """Return one page of a thread: root comments with the first of their replies.
+
+    A page that does not start at the top of the thread (a permalink's page,
+    or one reached by ``next_cursor``) has a ``prev_cursor`` leading to the
+    roots above it; following it returns the ``limit`` roots just above, in
+    the same order, with their own ``prev_cursor``.
+    """
+    check_page_query(sort, cursor)
     site, thread = locate(site_slug, thread_key)
     if thread is None:
         if around is not None:
             raise errors.NotFound("That comment is not in this discussion.")
         return Page(site, None, thread_key, sort, [], None)
 
-    query = _roots_query(thread.id, sort)
     target: Comment | None = None
+    anchor: tuple[Any, int] | None = None
+    backwards = False
+    query = _roots_query(thread.id, sort)
     if around is not None:
         target = _visible_comment(around, thread.id)
         root = target if target.root_id is None else db.session.get(Comment, target.root_id)
-        if root is None or root.status != Status.APPROVED.value:
+        if root is None or root.status != Status.APPROVED:
             raise errors.NotFound("That comment is not in this discussion.")
-        query = query.where(_after(sort, _key_tuple(root, sort), inclusive=True))
-    elif after is not None:
-        query = query.where(_after(sort, after))
+        anchor = _key_tuple(root, sort)
+        query = query.where(_after(sort, anchor, inclusive=True))
+    elif cursor is not None:
+        anchor, backwards = _key_values(cursor, sort)
+        if backwards:
+            query = _roots_query(thread.id, sort, backwards=True).where(_before(sort, anchor))
+        else:
+            query = query.where(_after(sort, anchor))
 
     rows: list[Comment] = list(db.session.scalars(query.limit(limit + 1)))
     more = len(rows) > limit
     roots = rows[:limit]
+    if backwards:
+        roots.reverse()
+        next_cursor = _encode(_sort_key(roots[-1], sort)) if roots else None
+        prev_cursor = _encode(_sort_key(roots[0], sort, before=True)) if more and roots else None
+    else:
+        next_cursor = _encode(_sort_key(roots[-1], sort)) if more and roots else None
+        prev_cursor = None
+        if anchor is not None:
+            top = _key_tuple(roots[0], sort) if roots else anchor
+            if _any_before(thread.id, sort, top):
+                prev_cursor = _encode([sort, _cursor_value(top[0]), top[1], _BEFORE])
     nodes = _attach_replies(roots, replies_per_root, target)
-    next_cursor = _encode(_sort_key(roots[-1], sort)) if more and roots else None
-    return Page(site, thread, thread_key, sort, nodes, next_cursor)
+    return Page(site, thread, thread_key, sort, nodes, next_cursor, prev_cursor)
+
+
+def _cursor_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _any_before(thread_id: int, sort: str, key: tuple[Any, int]) -> bool:
+    query = _roots_query(thread_id, sort).where(_before(sort, key)).with_only_columns(Comment.id)
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def _key_tuple(comment: Comment, sort: str) -> tuple[Any, int]:
@@ -289,14 +335,11 @@ def _first_shown(root_id: int, per_root: int, target_id: int) -> int:
 
 def _names(replies: Iterable[Comment]) -> dict[int, str]:
     """Return author names of the comments these replies answer, in one query at most."""
-    known = {reply.id: reply.author.name for reply in replies}
+    known = {reply.id: reply.author_name for reply in replies}
     missing = {r.parent_id for r in replies if r.parent_id and r.parent_id not in known}
     if missing:
-        parent = aliased(Comment)
         rows = db.session.execute(
-            select(parent.id, Author.name)
-            .join(Author, Author.id == parent.author_id)
-            .where(parent.id.in_(missing))
+            select(Comment.id, Comment.author_name).where(Comment.id.in_(missing))
         )
         known.update({row[0]: row[1] for row in rows})
     return known
@@ -305,7 +348,7 @@ def _names(replies: Iterable[Comment]) -> dict[int, str]:
 def _nest(root: Node, run: Sequence[Comment], names: dict[int, str]) -> None:
     """Hang each reply under its parent when the parent is shown, else under the root."""
     placed: dict[int, Node] = {root.comment.id: root}
-    root_name = root.comment.author.name
+    root_name = root.comment.author_name
     for reply in run:
         parent_id = reply.parent_id or root.comment.id
         name = root_name if parent_id == root.comment.id else names.get(parent_id, "")
@@ -342,7 +385,7 @@ def get_replies(comment_id: int, *, cursor: str | None = None, limit: int = 20) 
     more = len(rows) > limit
     rows = rows[:limit]
     names = _names(rows)
-    names[root.id] = root.author.name
+    names[root.id] = root.author_name
     nodes = [
         Node(r, in_reply_to=(r.parent_id, names.get(r.parent_id, "")) if r.parent_id else None)
         for r in rows
@@ -381,19 +424,9 @@ def counts(site_slug: str, keys: Sequence[str]) -> dict[str, int]:
     return result
 
 
-def touch(thread_id: int) -> None:
-    """Record that what readers see of a thread changed, so cached pages are rebuilt.
-
-    Every write that changes a thread's visible comments, their text or their
-    order, or the thread's own fields, must call this in its transaction.
-    """
-    db.session.execute(
-        update(Thread).where(Thread.id == thread_id).values(version=Thread.version + 1)
-    )
-
-
 def set_closed(site_slug: str, key: str, closed: bool) -> Thread:
     """Close or reopen a thread; closing a thread nobody has commented on creates it."""
+    database.writing()
     site = sites.get_site(site_slug)
     thread = find_thread(site, key)
     if thread is None:
@@ -401,6 +434,4 @@ def set_closed(site_slug: str, key: str, closed: bool) -> Thread:
         db.session.add(thread)
     thread.closed = closed
     db.session.flush()
-    touch(thread.id)
-    db.session.commit()
     return thread

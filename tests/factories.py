@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from comments import sites
+from comments.database import unit_of_work
 from comments.models import Site
 
 ORIGIN = "https://news.example"
@@ -23,7 +24,7 @@ def make_site(
     moderation: str = "post",
 ) -> Site:
     """Register a site and return it."""
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         return sites.create_site(slug, name=slug.title(), origins=origins, moderation=moderation)
 
 

@@ -104,6 +104,11 @@ BAD_INPUT: list[tuple[str, dict[str, Any]]] = [
     ("author.name", {"author": {"name": "bell\x07"}}),
     ("author.name", {"author": {"name": "new\nline"}}),
     ("author.name", {"author": {"name": "evil\u202eeman"}}),
+    ("author.name", {"author": {"name": "\u200b"}}),
+    ("author.name", {"author": {"name": "\u200b\u200c\u200d\ufeff"}}),
+    ("author.name", {"author": {"name": " \u2060 "}}),
+    ("body", {"body": "\u200b\u200b"}),
+    ("body", {"body": "\ufeff \u200d"}),
     ("author.email", {"author": {"name": "A", "email": "not-an-email"}}),
     ("author.email", {"author": {"name": "A", "email": "a@b@c"}}),
     ("author.website", {"author": {"name": "A", "website": "javascript:alert(1)"}}),
@@ -281,3 +286,43 @@ def test_field_errors_are_sentences_a_reader_can_act_on(client, site):
     assert errors["body"] == "Your comment must not be empty."
     assert errors["author.name"] == "Your name must not be empty."
     assert errors["author.email"] == "Your email address is not valid."
+
+
+def test_names_and_bodies_are_normalized_to_nfc(client, site):
+    decomposed = "Jose\u0301"  # "José" with a combining accent
+    comment = post_ok(client, body=f"Hola {decomposed}", author={"name": decomposed})
+    assert comment["author"]["name"] == "Jos\u00e9"
+    assert comment["html"] == "<p>Hola Jos\u00e9</p>"
+
+
+def test_a_name_may_hold_joiners_between_visible_characters(client, site):
+    family = "\U0001f469\u200d\U0001f467"  # an emoji sequence joined by U+200D
+    assert post_ok(client, author={"name": family})["author"]["name"] == family
+
+
+def test_the_response_says_until_when_the_author_may_edit(app_factory, site):
+    from datetime import datetime, timedelta
+
+    client = app_factory(EDIT_WINDOW=120).test_client()
+    data = post(client).get_json()
+    created = datetime.fromisoformat(data["comment"]["created_at"].rstrip("Z"))
+    until = datetime.fromisoformat(data["editable_until"].rstrip("Z"))
+    assert data["editable_until"].endswith("Z")
+    assert until - created == timedelta(seconds=120)
+
+
+def test_max_body_length_is_the_setting(app_factory, site):
+    client = app_factory(MAX_BODY_LENGTH=50).test_client()
+    assert post(client, body="a" * 50).status_code == 201
+    response = post(client, body="b" * 51)
+    assert response.status_code == 422
+    assert "50" in response.get_json()["errors"]["body"]
+
+
+def test_page_size_is_the_setting(app_factory, site):
+    client = app_factory(PAGE_SIZE=2).test_client()
+    for _ in range(3):
+        post_ok(client)
+    page = read(client)
+    assert len(page["comments"]) == 2 and page["next_cursor"]
+    assert len(read(client, limit=3)["comments"]) == 3

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from comments import posting
+from comments.database import unit_of_work
 from comments.extensions import db
 from comments.models import Comment
 from tests.factories import ORIGIN, post, post_ok, read
@@ -16,7 +17,7 @@ def _seed(app, roots: int, replies_each: int = 0, thread: str = "story-1") -> li
     """Store comments directly through the domain (fast, and counters stay right)."""
     ids = []
     policy = posting.Policy(secret="test-secret", max_links=10)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         for r in range(roots):
             root = posting.create_comment(
                 posting.NewComment(
@@ -134,7 +135,7 @@ def test_replies_of_a_reply_are_refused_clearly(app, client, site):
 
 def test_chain_of_two_thousand_replies_reads_without_trouble(app, client, site):
     policy = posting.Policy(secret="s", max_links=3)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         parent = None
         for i in range(2000):
             parent = posting.create_comment(
@@ -319,7 +320,9 @@ def test_counts_change_the_moment_a_comment_lands_in_another_process(app, client
         "from comments import create_app; from comments import threads;"
         f"app = create_app({{'SQLALCHEMY_DATABASE_URI': {database!r}, 'SECRET_KEY': 'x',"
         f" 'INSTANCE_PATH': {str(tmp_path)!r}}});"
-        "ctx = app.app_context(); ctx.push(); threads.set_closed('news', 'story-1', True)"
+        "ctx = app.app_context(); ctx.push()\n"
+        "from comments.database import unit_of_work\n"
+        "with unit_of_work(): threads.set_closed('news', 'story-1', True)"
     )
     subprocess.run([sys.executable, "-c", script], check=True)
     assert client.get(page).get_json()["thread"]["closed"] is True

@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from comments import posting
+from comments.database import unit_of_work
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 
@@ -41,7 +42,7 @@ def api_schema(app_factory: Any) -> Any:
     from tests.factories import make_site
 
     make_site(app, slug="demo", origins=("http://127.0.0.1:8000", "http://localhost"))
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         policy = posting.Policy(secret="test-secret")
         root = posting.create_comment(
             posting.NewComment(

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from comments import posting
+from comments import moderation
 from tests.factories import post, post_ok
 
 LIMITED = {
@@ -77,7 +77,7 @@ def test_a_post_that_fails_while_storing_does_not_count(app_factory, site, monke
         raise RuntimeError("the disk is full")
 
     with monkeypatch.context() as patch:
-        patch.setattr(posting, "count_visible", broken)
+        patch.setattr(moderation, "set_status", broken)
         for _ in range(3):
             with pytest.raises(RuntimeError):
                 post(client)

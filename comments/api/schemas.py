@@ -15,7 +15,11 @@ from comments.models import MAX_ID
 # ASCII control characters (tabs and newlines included) have no place in a name;
 # bidi overrides would let a name display as something else.
 _NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+# A page holds at most this many root comments, and counts answer at most this
+# many threads: what keeps every response small, whatever the settings.
+MAX_LIMIT = 100
+MAX_COUNTS_THREADS = 100
 
 Sort = Literal["newest", "oldest", "top"]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -43,11 +47,14 @@ class AuthorIn(_Input):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        value = value.strip()
+        value = unicodedata.normalize("NFC", value.strip())
         if not value:
             raise ValueError("must not be empty")
         if _BIDI.search(value) or any(unicodedata.category(ch) == "Cc" for ch in value):
             raise ValueError("contains characters that are not allowed")
+        if all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in value):
+            # Zero-width spaces and joiners alone would show as a blank name.
+            raise ValueError("has no visible characters")
         return value
 
     @field_validator("email")
@@ -91,10 +98,10 @@ class CommentIn(_Input):
     )
     title: Annotated[str, Field(max_length=300)] | None = None
     parent_id: Id | None = Field(default=None, description="The comment this one replies to.")
-    body: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)
-    ] = Field(
-        description="Markdown; 1 to 10,000 characters after trimming.", examples=["I *agree*."]
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
+        description="Markdown; at most `MAX_BODY_LENGTH` characters (10,000 unless the "
+        "service is set otherwise) after trimming.",
+        examples=["I *agree*."],
     )
     author: AuthorIn
     hp: Annotated[str, Field(max_length=200)] | None = Field(
@@ -110,9 +117,10 @@ class CommentIn(_Input):
 class CommentEdit(_Input):
     """New text for a reader's own comment."""
 
-    body: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)
-    ] = Field(description="Markdown; 1 to 10,000 characters after trimming.")
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
+        description="Markdown; at most `MAX_BODY_LENGTH` characters (10,000 unless the "
+        "service is set otherwise) after trimming."
+    )
 
 
 class ListQuery(BaseModel):
@@ -124,7 +132,10 @@ class ListQuery(BaseModel):
     thread: Annotated[str, Field(min_length=1, max_length=500)] = Field(examples=["demo-article"])
     sort: Sort = "newest"
     cursor: Annotated[str, Field(min_length=1, max_length=600)] | None = None
-    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] | None = Field(
+        default=None,
+        description="Root comments per page; the service's `PAGE_SIZE` (20) if absent.",
+    )
     around: Id | None = Field(
         default=None, description="Return the page that holds this comment (permalinks)."
     )
@@ -136,7 +147,7 @@ class RepliesQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     cursor: Annotated[str, Field(min_length=1, max_length=600)] | None = None
-    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 20
 
 
 class CountsQuery(BaseModel):
@@ -147,7 +158,7 @@ class CountsQuery(BaseModel):
     site: Annotated[str, Field(min_length=1, max_length=64)] = Field(examples=["demo"])
     thread: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=500)]],
-        Field(min_length=1, max_length=100),
+        Field(min_length=1, max_length=MAX_COUNTS_THREADS),
     ] = Field(examples=[["demo-article"]])
 
 
@@ -217,7 +228,11 @@ class PageOut(BaseModel):
     thread: ThreadOut
     sort: Sort
     comments: list[CommentOut]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description="The roots after this page, if any.")
+    prev_cursor: str | None = Field(
+        description="The roots before this page (newer ones, for `newest`), if any: set on "
+        "permalink pages and pages reached by `next_cursor`."
+    )
 
 
 class RepliesOut(BaseModel):
@@ -227,13 +242,26 @@ class RepliesOut(BaseModel):
     next_cursor: str | None
 
 
+class HoldReason(BaseModel):
+    """One reason a comment waits for a moderator."""
+
+    code: str = Field(examples=["premoderated", "too_many_links"])
+    params: dict[str, int | str] = Field(examples=[{"count": 5, "limit": 3}])
+    message: str = Field(description="The reason in English, for clients without their own words.")
+
+
 class PostedOut(BaseModel):
     """A stored comment; ``held`` when it waits for a moderator, and why."""
 
     comment: CommentOut
     edit_token: str = Field(description="Lets this browser edit or delete the comment.")
+    editable_until: str = Field(
+        json_schema_extra={"format": "date-time"},
+        description="Until when the edit token lets its holder edit or delete.",
+    )
     held: bool
-    reason: str | None
+    reason: str | None = Field(description="Why it is held, in English; null when shown.")
+    reasons: list[HoldReason]
 
 
 class CountsOut(BaseModel):

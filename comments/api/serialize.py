@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from comments.models import Author, Comment, Site, Thread
+from comments import reasons
+from comments.models import Comment, Site, Thread
 from comments.posting import Posted
 from comments.threads import Node, Page, Replies
 
@@ -15,14 +16,15 @@ def timestamp(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat(timespec="seconds") + "Z"
 
 
-def author(value: Author) -> dict[str, Any]:
-    """Return an author as readers see them: never their email."""
+def author(value: Comment) -> dict[str, Any]:
+    """Return a comment's author as readers see them: as given with it, never their email."""
+    who = value.author
     return {
-        "name": value.name,
-        "avatar": value.avatar_url,
-        "hash": value.avatar_seed,
-        "website": value.website,
-        "badges": list(value.badges or ()),
+        "name": value.author_name,
+        "avatar": who.avatar_url,
+        "hash": who.avatar_seed,
+        "website": value.author_website,
+        "badges": list(who.badges or ()),
     }
 
 
@@ -35,10 +37,10 @@ def comment(node: Node, *, is_root: bool | None = None) -> dict[str, Any]:
         "parent_id": c.parent_id,
         "depth": c.depth,
         "html": c.html,
-        "author": author(c.author),
+        "author": author(c),
         "created_at": timestamp(c.created_at),
         "edited_at": timestamp(c.edited_at),
-        "status": c.status,
+        "status": str(c.status),
         "votes": {"up": c.votes_up, "down": c.votes_down, "score": c.score},
         "reply_count": c.reply_count,
         "in_reply_to": (
@@ -71,6 +73,7 @@ def page(value: Page) -> dict[str, Any]:
         "sort": value.sort,
         "comments": [comment(node, is_root=True) for node in value.roots],
         "next_cursor": value.next_cursor,
+        "prev_cursor": value.prev_cursor,
     }
 
 
@@ -84,9 +87,15 @@ def replies(value: Replies) -> dict[str, Any]:
 
 def posted(value: Posted, edit_token: str) -> dict[str, Any]:
     """Return a stored or edited comment, and why it is held when it is."""
+    words = [reasons.describe(reason) for reason in value.reasons]
     return {
         "comment": comment(Node(value.comment, value.in_reply_to)),
         "edit_token": edit_token,
+        "editable_until": timestamp(value.editable_until),
         "held": value.held,
-        "reason": " ".join(value.reasons) or None,
+        "reason": " ".join(words) or None,
+        "reasons": [
+            {"code": r["code"], "params": dict(r.get("params", {})), "message": text}
+            for r, text in zip(value.reasons, words, strict=True)
+        ],
     }

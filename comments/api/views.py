@@ -18,6 +18,7 @@ from comments import errors, identity, limits, posting, threads
 from comments.api import bp, cache, problems, serialize
 from comments.api.schemas import (
     MAX_ID,
+    MAX_LIMIT,
     CommentEdit,
     CommentIn,
     CountsOut,
@@ -29,6 +30,7 @@ from comments.api.schemas import (
     RepliesQuery,
 )
 from comments.api.spec import document, operation
+from comments.database import unit_of_work
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -110,14 +112,15 @@ def list_comments() -> Response:
     )
     g.cors_site = version
     per_root = current_app.config["REPLIES_PER_ROOT"]
+    limit = q.limit or min(int(current_app.config["PAGE_SIZE"]), MAX_LIMIT)
     key = (
         *(version.site_id, version.moderation, version.thread_id, version.thread_version),
-        *(q.thread, q.sort, q.cursor, q.limit, q.around, per_root),
+        *(q.thread, q.sort, q.cursor, limit, q.around, per_root),
     )
 
     def build() -> dict[str, Any]:
         page = threads.get_page(
-            q.site, q.thread, sort=q.sort, cursor=q.cursor, limit=q.limit,
+            q.site, q.thread, sort=q.sort, cursor=q.cursor, limit=limit,
             around=q.around, replies_per_root=per_root,
         )  # fmt: skip
         return serialize.page(page)
@@ -174,7 +177,8 @@ def post_comment() -> tuple[Response, int]:
         remote_addr=request.remote_addr,
         origin=request.headers.get("Origin"),
     )
-    posted = posting.create_comment(new, _policy(admit=limits.admit_post))
+    with unit_of_work():
+        posted = posting.create_comment(new, _policy(admit=limits.admit_post))
     token = identity.issue_edit_token(current_app.config["SECRET_KEY"], posted.comment.id)
     return jsonify(serialize.posted(posted, token)), 202 if posted.held else 201
 
@@ -185,6 +189,7 @@ def _policy(*, admit: Callable[[], None] | None = None) -> posting.Policy:
         secret=config["SECRET_KEY"],
         max_links=config["SPAM_MAX_LINKS"],
         edit_window=config["EDIT_WINDOW"],
+        max_body_length=config["MAX_BODY_LENGTH"],
         admit=admit,
     )
 
@@ -223,9 +228,10 @@ def edit_comment(comment_id: int) -> Response:
     data = _parse(CommentEdit, _json_body())
     limits.admit_edit()
     token = request.headers.get("X-Edit-Token")
-    posted = posting.edit_comment(
-        comment_id, token, data.body, _policy(), origin=request.headers.get("Origin")
-    )
+    with unit_of_work():
+        posted = posting.edit_comment(
+            comment_id, token, data.body, _policy(), origin=request.headers.get("Origin")
+        )
     return jsonify(serialize.posted(posted, token or ""))
 
 
@@ -244,7 +250,8 @@ def delete_comment(comment_id: int) -> tuple[str, int]:
     """Delete the caller's own comment."""
     limits.admit_edit()
     token = request.headers.get("X-Edit-Token")
-    posting.delete_comment(comment_id, token, _policy(), origin=request.headers.get("Origin"))
+    with unit_of_work():
+        posting.delete_comment(comment_id, token, _policy(), origin=request.headers.get("Origin"))
     return "", 204
 
 

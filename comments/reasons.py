@@ -1,0 +1,38 @@
+"""Why a comment is held: reason codes, their parameters, and their words.
+
+A reason is stored as ``{"code": ..., "params": {...}}`` so that each reader
+of it says it in its own language: the API answers the English sentence from
+here, the widget words the code through its language files, and the
+moderation queue will word it for the moderator.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Reason = dict[str, Any]
+
+PREMODERATED = "premoderated"
+TOO_MANY_LINKS = "too_many_links"
+
+_ENGLISH = {
+    PREMODERATED: "Comments on this site appear after a moderator has approved them.",
+    TOO_MANY_LINKS: "Comments with more than {limit} links are checked by a moderator "
+    "before they appear.",
+}
+
+
+def make(code: str, **params: Any) -> Reason:
+    """Return a reason with its code and parameters."""
+    return {"code": code, "params": params}
+
+
+def describe(reason: Reason) -> str:
+    """Return the reason as an English sentence a reader can act on."""
+    template = _ENGLISH.get(str(reason.get("code")))
+    if template is None:
+        return "A moderator will check this comment before it appears."
+    try:
+        return template.format(**reason.get("params", {}))
+    except (KeyError, IndexError, ValueError):
+        return template.split("{", 1)[0].strip()
