@@ -1,4 +1,5 @@
 # The comments service: gunicorn workers over PostgreSQL and Redis.
+# Needs COMMENTS_SECRET_KEY (the entry point stops without it) and serves no demo.
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md CHANGELOG.md ./

@@ -56,7 +56,9 @@ def serve(app: Any) -> tuple[Any, str]:
 
 def host_page(service_url: str, site: str) -> str:
     """Return the demo article's HTML, embedding the 1,000-comment thread from the service."""
-    demo = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    demo = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://", "DEMO": True}
+    )
     html = demo.test_client().get("/").get_data(as_text=True)
     demo_slot = 'data-site="demo" data-thread="demo-article"'
     html = html.replace(demo_slot, f'data-site="{site}" data-thread="{THREAD}"')

@@ -26,7 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config.load(app, test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from comments import database, limits, versions  # noqa: F401 (versions: session hook)
+    from comments import database, headers, limits, versions  # noqa: F401 (versions: session hook)
     from comments.extensions import db, migrate
     from comments.paths import MIGRATIONS_DIR
 
@@ -45,4 +45,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(static_files.bp)
     cli.init_app(app)
     limits.init_app(app)
+    headers.init_app(app)
     return app

@@ -95,6 +95,7 @@ def serve(host: str, port: int, origins: tuple[str, ...]) -> None:
         raise _fail(exc) from exc
     click.echo(f"comments: demo article at http://{host}:{port}/ (site 'demo')")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app.config["DEMO"] = True
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 

@@ -13,14 +13,23 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULTS: dict[str, Any] = {
     # Storage. ``None`` means a SQLite file in the instance folder.
     "DATABASE_URL": None,
     # Signing key for edit tokens and the admin session. ``None`` means one is
-    # generated once and kept in ``<instance>/secret_key``.
+    # generated once and kept in ``<instance>/secret_key``, which only a SQLite
+    # file allows: with a database server several hosts may serve, and each
+    # would generate a key of its own.
     "SECRET_KEY": None,
+    # Serve the demo newspaper (``/``, ``/articles/<key>``, ``/section``).
+    # ``comments serve`` turns it on; a production server answers ``/`` with a
+    # short page naming the service instead.
+    "DEMO": False,
     # How many proxies in front of the service may set X-Forwarded-For.
     "TRUSTED_PROXIES": 0,
     # Rate limits (Flask-Limiter syntax, several separated by ';').
@@ -64,11 +73,37 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         url = app.config["DATABASE_URL"] or f"sqlite:///{instance / 'comments.db'}"
         app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(url)
     if not app.config["SECRET_KEY"]:
+        _refuse_generated_secret_unless_sqlite(app.config["SQLALCHEMY_DATABASE_URI"], instance)
         app.config["SECRET_KEY"] = _instance_secret(instance)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A database server may restart under us; a file can't.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
+
+
+class ConfigurationError(click.ClickException):
+    """A setting the service refuses to start with.
+
+    A click exception so that the ``comments`` command (and the container's
+    entry point, which runs it first) prints one line instead of a traceback.
+    """
+
+
+def _refuse_generated_secret_unless_sqlite(database_uri: str, instance: Path) -> None:
+    """Refuse to generate a signing key when the database may be shared by several hosts."""
+    try:
+        backend = make_url(database_uri).get_backend_name()
+    except ArgumentError:
+        return  # not a URL at all: SQLAlchemy says so when the app binds the database
+    if backend == "sqlite":
+        return
+    kept = instance / "secret_key"
+    hint = f" (this host's old key is in {kept})" if kept.is_file() else ""
+    raise ConfigurationError(
+        f"COMMENTS_SECRET_KEY is not set. With a {backend} database several hosts may"
+        " serve, and each would generate its own key and refuse the others' edit tokens."
+        f" Set COMMENTS_SECRET_KEY to the same long random string on every host{hint}."
+    )
 
 
 def _normalise_database_url(url: str) -> str:

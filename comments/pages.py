@@ -1,10 +1,17 @@
-"""Server-rendered pages of the embedded default: the demo article, a section page, health."""
+"""Server-rendered pages: the service's front page, health, and the demo newspaper.
+
+The demo (an article with the widget under it, a section page with counts) is
+for the embedded default: it answers only when ``DEMO`` is on, which
+``comments serve`` does. A production server answers ``/`` with a short page
+naming the service, and the demo's addresses with 404.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, render_template
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template
 from sqlalchemy import text
 
+from comments import headers
 from comments.extensions import db
 
 bp = Blueprint("pages", __name__)
@@ -56,23 +63,34 @@ DEMO_ARTICLES: dict[str, dict[str, object]] = {
 }
 
 
+def _demo_only() -> None:
+    if not current_app.config["DEMO"]:
+        abort(404)
+
+
 @bp.get("/")
-def demo_article() -> str:
-    """Show the demo article with the comment widget under it."""
+def index() -> str:
+    """Show the demo article, or a page naming the service when the demo is off."""
+    if not current_app.config["DEMO"]:
+        return render_template("index.html")
     return article("demo-article")
 
 
 @bp.get("/articles/<key>")
 def article(key: str) -> str:
     """Show one demo article."""
+    _demo_only()
     if key not in DEMO_ARTICLES:
         abort(404)
+    headers.allow_widget()
     return render_template("demo/article.html", key=key, site=DEMO_SITE, article=DEMO_ARTICLES[key])
 
 
 @bp.get("/section")
 def section() -> str:
     """Show a section front listing the demo articles with their comment counts."""
+    _demo_only()
+    headers.allow_widget()
     return render_template("demo/section.html", site=DEMO_SITE, articles=DEMO_ARTICLES)
 
 

@@ -77,6 +77,7 @@ def build(tmp: Path) -> tuple[Any, Any, str]:
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'demo.db'}",
             "SECRET_KEY": "screenshots",
             "RATELIMIT_ENABLED": False,
+            "DEMO": True,
             "INSTANCE_PATH": str(tmp),
         }
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -42,6 +43,47 @@ def test_compose_file_describes_the_production_shape():
         assert "healthcheck" in services[name]
 
 
+REQUIRED = re.compile(r"\$\{(?P<name>[A-Z_]+):\?[^}]+\}")
+
+
+def test_compose_requires_the_secrets_and_runs_no_demo():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    app = compose["services"]["app"]["environment"]
+    db = compose["services"]["db"]["environment"]
+    # ${NAME:?message}: compose refuses to start, saying so, when NAME is unset or empty.
+    assert REQUIRED.fullmatch(app["COMMENTS_SECRET_KEY"])
+    assert REQUIRED.fullmatch(db["POSTGRES_PASSWORD"])
+    assert {m["name"] for m in REQUIRED.finditer(app["COMMENTS_DATABASE_URL"])} == {
+        "POSTGRES_PASSWORD"
+    }
+    assert "change-me" not in (ROOT / "docker-compose.yml").read_text()
+    assert "COMMENTS_DEMO" not in app
+    assert "COMMENTS_DEMO" not in (ROOT / "Dockerfile").read_text()
+    assert "serve" not in (ROOT / "docker/entrypoint.sh").read_text()
+
+
+def test_entrypoint_without_a_secret_key_stops_before_migrating(tmp_path):
+    env = {**os.environ, "COMMENTS_INSTANCE_PATH": str(tmp_path), "PATH": str(tmp_path)}
+    env.pop("COMMENTS_SECRET_KEY", None)
+    # Nothing else may run: `comments` and `gunicorn` on this PATH would say so.
+    for program in ("comments", "gunicorn"):
+        (tmp_path / program).write_text("#!/bin/sh\necho ran >&2\nexit 99\n")
+        (tmp_path / program).chmod(0o755)
+    shell = shutil.which("sh")
+    assert shell is not None
+    result = subprocess.run(
+        [shell, str(ROOT / "docker/entrypoint.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "comments: set COMMENTS_SECRET_KEY to a long random string, the same on every host"
+    ]
+
+
 def test_dockerfile_runs_the_entrypoint_that_migrates_first():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "COPY docker/entrypoint.sh /usr/local/bin/comments-entrypoint" in dockerfile
@@ -62,6 +104,15 @@ def _request(url: str, data: dict | None = None) -> tuple[int, dict]:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        return exc.code
 
 
 @pytest.fixture
@@ -87,6 +138,8 @@ def test_entrypoint_migrates_then_serves_with_shared_limits(startup_database, tm
     port = free_port()
     env = {
         **os.environ,
+        # The `comments` script and gunicorn both import this checkout's package.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "COMMENTS_DATABASE_URL": startup_database,
         "COMMENTS_RATELIMIT_STORAGE_URI": REDIS,
         "COMMENTS_RATELIMIT_KEY_PREFIX": f"startup-{uuid.uuid4().hex}",
@@ -108,6 +161,12 @@ def test_entrypoint_migrates_then_serves_with_shared_limits(startup_database, tm
     try:
         health = json.loads(wait_until_healthy(base, server, timeout=60))
         assert health["database"] == "ok"
+        with urllib.request.urlopen(f"{base}/", timeout=5) as response:  # noqa: S310
+            front = response.read().decode()
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert 'href="/healthz"' in front and "The Daily Demo" not in front
+        assert _status(f"{base}/section") == 404
         subprocess.run(
             [
                 "comments",
