@@ -41,6 +41,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_POST": "5 per minute;50 per day",
     "RATELIMIT_POST_THREAD": "3 per minute;20 per day",
     "RATELIMIT_READ": "600 per minute",
+    # Edits and deletes per client, counted on every well-formed request.
+    "RATELIMIT_EDIT": "10 per minute;100 per day",
     # Requests larger than this are refused (413) before their body is read.
     "MAX_CONTENT_LENGTH": 64 * 1024,
     # Reading: root comments on a page when the request names no ``limit``

@@ -67,3 +67,15 @@ class Spam(CommentsError):
     status = 400
     title = "Comment refused"
     code = "spam"
+
+
+class RateLimited(CommentsError):
+    """Too many writes from one client; ``retry_after`` is how many seconds to wait."""
+
+    status = 429
+    title = "Too Many Requests"
+    code = "rate_limited"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
