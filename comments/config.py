@@ -53,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     # Sign-in attempts, per address and per account.
     "RATELIMIT_LOGIN": "10 per minute;100 per day",
     "RATELIMIT_LOGIN_ACCOUNT": "5 per minute;30 per day",
+    # Edits and deletes per client, counted on every well-formed request.
+    "RATELIMIT_EDIT": "10 per minute;100 per day",
     # Requests larger than this are refused (413) before their body is read.
     "MAX_CONTENT_LENGTH": 64 * 1024,
     # Reading: root comments on a page when the request names no ``limit``

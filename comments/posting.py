@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,6 +44,9 @@ class Policy:
     # Seconds after posting during which the author may edit or delete.
     edit_window: int = 15 * 60
     max_body_length: int = 10_000
+    # Counts the post against the rate limits, or raises; called once a post
+    # has passed every check, in the same step as storing it.
+    admit: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,8 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
     if author.id is not None and _is_duplicate(thread.id, author.id, body):
         raise errors.Conflict("You have already posted this comment here.", code="duplicate")
     held = spam.hold_reasons(html=html, moderation=site.moderation, max_links=policy.max_links)
+    if policy.admit is not None:
+        policy.admit()
     comment = Comment(
         thread_id=thread.id,
         parent_id=parent.id if parent else None,

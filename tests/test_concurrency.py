@@ -1,40 +1,36 @@
-"""Many readers posting at once: nothing lost, nothing locked, counters right."""
+"""Many readers posting at once: nothing lost, nothing locked, counters right, limits exact."""
 
 from __future__ import annotations
 
-import json
 import threading
-import urllib.error
-import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
+from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from comments.extensions import db
 from comments.models import Comment, Thread
 from tests.factories import ORIGIN
+from tests.live import burst, post_all_at_once, post_json
 
 
-def _post(base: str, payload: dict) -> int:
-    request = urllib.request.Request(
-        f"{base}/api/v1/comments",
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
-
-
-def test_concurrent_posts_are_all_stored_and_counted(app, site):
+@contextmanager
+def _serving(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
     try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def test_concurrent_posts_are_all_stored_and_counted(app, site):
+    with _serving(app) as base:
         first = {
             "site": "news",
             "thread": "busy",
@@ -42,7 +38,7 @@ def test_concurrent_posts_are_all_stored_and_counted(app, site):
             "body": "first",
             "author": {"name": "Opener"},
         }
-        assert _post(base, first) == 201
+        assert post_json(base, first) == 201
         payloads = [
             {
                 "site": "news",
@@ -54,10 +50,7 @@ def test_concurrent_posts_are_all_stored_and_counted(app, site):
             for i in range(80)
         ]
         with ThreadPoolExecutor(max_workers=12) as pool:
-            statuses = list(pool.map(lambda p: _post(base, p), payloads))
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+            statuses = list(pool.map(lambda p: post_json(base, p), payloads))
     assert statuses == [201] * 80
     with app.app_context():
         stored = db.session.scalar(select(func.count(Comment.id)))
@@ -65,3 +58,17 @@ def test_concurrent_posts_are_all_stored_and_counted(app, site):
         root = db.session.get(Comment, 1)
         assert stored == counted == 81
         assert root.reply_count == root.descendant_count == 27
+
+
+def test_fifty_posts_at_once_against_a_limit_of_five_store_five(app_factory, site):
+    app = app_factory(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_POST="5 per minute",
+        RATELIMIT_POST_THREAD="100 per minute",
+    )
+    with _serving(app) as base:
+        statuses = post_all_at_once(base, burst(50))
+    assert sorted(statuses) == [201] * 5 + [429] * 45
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Comment.id))) == 5

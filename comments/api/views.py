@@ -1,14 +1,20 @@
-"""Routes of the public API. Their rate limits are declared in ``limits.ROUTES``."""
+"""Routes of the public API.
+
+Limits checked before a view runs are declared in ``limits.ROUTES``; writes
+are counted by ``limits.admit_post`` and ``limits.admit_edit`` once they are
+known to be acceptable.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Response, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from comments import errors, identity, posting, threads
+from comments import errors, identity, limits, posting, threads
 from comments.api import bp, cache, problems, serialize
 from comments.api.schemas import (
     MAX_ID,
@@ -151,6 +157,7 @@ def list_replies(comment_id: int) -> Response:
         409: ("The same comment was already posted here.", None),
         413: ("The request is too large.", None),
         415: ("The body is not JSON.", None),
+        429: ("Too many posts from this address; see `Retry-After`.", None),
     },
 )
 def post_comment() -> tuple[Response, int]:
@@ -171,18 +178,19 @@ def post_comment() -> tuple[Response, int]:
         origin=request.headers.get("Origin"),
     )
     with unit_of_work():
-        posted = posting.create_comment(new, _policy())
+        posted = posting.create_comment(new, _policy(admit=limits.admit_post))
     token = identity.issue_edit_token(current_app.config["SECRET_KEY"], posted.comment.id)
     return jsonify(serialize.posted(posted, token)), 202 if posted.held else 201
 
 
-def _policy() -> posting.Policy:
+def _policy(*, admit: Callable[[], None] | None = None) -> posting.Policy:
     config = current_app.config
     return posting.Policy(
         secret=config["SECRET_KEY"],
         max_links=config["SPAM_MAX_LINKS"],
         edit_window=config["EDIT_WINDOW"],
         max_body_length=config["MAX_BODY_LENGTH"],
+        admit=admit,
     )
 
 
@@ -197,6 +205,7 @@ _CHANGE_ERRORS: dict[int, tuple[str, type[BaseModel] | None]] = {
     409: ("The comment has replies and can no longer be deleted.", None),
     413: ("The request is too large.", None),
     415: ("The body is not JSON.", None),
+    429: ("Too many edits and deletes from this address; see `Retry-After`.", None),
 }
 
 
@@ -217,6 +226,7 @@ _CHANGE_ERRORS: dict[int, tuple[str, type[BaseModel] | None]] = {
 def edit_comment(comment_id: int) -> Response:
     """Replace the text of the caller's own comment."""
     data = _parse(CommentEdit, _json_body())
+    limits.admit_edit()
     token = request.headers.get("X-Edit-Token")
     with unit_of_work():
         posted = posting.edit_comment(
@@ -238,6 +248,7 @@ def edit_comment(comment_id: int) -> Response:
 )
 def delete_comment(comment_id: int) -> tuple[str, int]:
     """Delete the caller's own comment."""
+    limits.admit_edit()
     token = request.headers.get("X-Edit-Token")
     with unit_of_work():
         posting.delete_comment(comment_id, token, _policy(), origin=request.headers.get("Origin"))
