@@ -77,6 +77,7 @@ ROUTES: dict[str, tuple[Rule, ...]] = {
     "api.list_comments": (Rule(read_limit),),
     "api.list_replies": (Rule(read_limit),),
     "api.counts": (Rule(read_limit),),
+    "api.flag_comment": (Rule(read_limit),),
     "api.openapi": (Rule(read_limit),),
     "api.edit_comment": (Rule(read_limit),),
     "api.delete_comment": (Rule(read_limit),),
@@ -141,3 +142,32 @@ def admit_login(email: str) -> None:
                 raise errors.RateLimited(
                     "Too many sign-in attempts; wait a minute and try again.", retry_after=60
                 )
+
+
+def admit_flag() -> None:
+    """Count a new report against the client's reporting limit, or refuse it.
+
+    Called once the report is stored, in its unit of work: a refusal rolls
+    it back, and refused or repeated reports use nothing up. Checking and
+    counting are one step in the storage (an increment), so workers and
+    hosts that take reports at the same moment can't all slip under it.
+    """
+    limiter: Limiter | None = current_app.extensions.get(_EXTENSION)
+    if limiter is None or not (limiter.enabled and limiter.initialized):
+        return
+    import math
+    import time
+
+    from limits import parse_many
+
+    from comments import errors
+
+    prefix = str(current_app.config["RATELIMIT_KEY_PREFIX"])
+    for item in parse_many(str(current_app.config["RATELIMIT_FLAG"])):
+        if not limiter.limiter.hit(item, prefix, "flag", client_address()):
+            stats = limiter.limiter.get_window_stats(item, prefix, "flag", client_address())
+            wait = max(1, math.ceil(stats.reset_time - time.time()))
+            raise errors.RateLimited(
+                f"You are reporting too quickly. Please try again in {wait} seconds.",
+                retry_after=wait,
+            )

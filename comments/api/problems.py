@@ -62,9 +62,18 @@ def _title(status: int) -> str:
 
 def from_domain(exc: errors.CommentsError) -> Response:
     """Turn a domain error into its problem response."""
-    return problem(
-        exc.status, exc.detail, code=exc.code, title=exc.title, field_errors=exc.errors or None
+    extra = {"retry_after": exc.retry_after} if isinstance(exc, errors.RateLimited) else None
+    response = problem(
+        exc.status,
+        exc.detail,
+        code=exc.code,
+        title=exc.title,
+        field_errors=exc.errors or None,
+        extra=extra,
     )
+    if isinstance(exc, errors.RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 _MESSAGES = {
@@ -109,6 +118,8 @@ _LABELS = {
     "parent_id": "The comment you reply to",
     "thread": "The thread key",
     "site": "The site",
+    "reason": "The reason",
+    "note": "Your note",
 }
 
 
