@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import select, text
+from werkzeug.serving import make_server
 
 from comments import audit, moderation, reports
 from comments.database import unit_of_work
@@ -245,3 +252,40 @@ def test_reported_queue_lists_held_comments_newest_report_first(app, client, sit
         with unit_of_work():
             moderation.decide(first["id"], "approve", actor=MODERATOR)
         assert [e.comment.id for e in reports.reported_queue(None)] == [second["id"]]
+
+
+def _flag_over_http(base: str, comment_id: int, addr: str) -> int:
+    request = urllib.request.Request(
+        f"{base}/api/v1/comments/{comment_id}/flag",
+        data=json.dumps({"reason": "spam"}).encode(),
+        headers={"Content-Type": "application/json", "X-Forwarded-For": addr},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def test_readers_reporting_at_once_hold_the_comment_once(app_factory, site):
+    app = app_factory(TRUSTED_PROXIES=1)
+    client = app.test_client()
+    comment = post_ok(client)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            addrs = [f"203.0.113.{n}" for n in range(12)]
+            statuses = list(pool.map(lambda a: _flag_over_http(base, comment["id"], a), addrs))
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+    # The first three are taken; the third holds it, and then it is not shown to report.
+    assert sorted(statuses) == [202] * 3 + [404] * 9
+    held = _comment(app, comment["id"])
+    assert held.status == "pending" and held.flag_count == 3
+    assert held.hold_reasons[0]["params"] == {"count": 3, "reasons": {"spam": 3}}
+    assert _counts(client) == 0
+    assert read(client)["thread"]["comment_count"] == 0
