@@ -41,6 +41,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_POST": "5 per minute;50 per day",
     "RATELIMIT_POST_THREAD": "3 per minute;20 per day",
     "RATELIMIT_READ": "600 per minute",
+    # Readers' reports of comments, per client; only new reports count.
+    "RATELIMIT_FLAG": "10 per minute;100 per day",
     # The admin panel's session cookie (see comments/sessions.py): only sent
     # to /admin, never readable by scripts, Secure whenever served over HTTPS.
     "SESSION_COOKIE_NAME": "comments_admin",

@@ -103,6 +103,7 @@ ROUTES: dict[str, tuple[Rule, ...]] = {
     "api.list_comments": (Rule(read_limit),),
     "api.list_replies": (Rule(read_limit),),
     "api.counts": (Rule(read_limit),),
+    "api.flag_comment": (Rule(read_limit),),
     "api.openapi": (Rule(read_limit),),
     "api.edit_comment": (Rule(read_limit),),
     "api.delete_comment": (Rule(read_limit),),
@@ -265,7 +266,6 @@ def current_limit() -> Any:
     return limiter.current_limit if limiter is not None else None
 
 
-
 def admit_login(email: str) -> None:
     """Count a sign-in attempt against the address and against the account, or refuse it.
 
@@ -280,3 +280,15 @@ def admit_login(email: str) -> None:
         *_counters("login-account", str(config["RATELIMIT_LOGIN_ACCOUNT"]), account),
     ]
     _take(counters, "Too many sign-in attempts.")
+
+
+def admit_flag() -> None:
+    """Count a new report against the client's reporting limit, or refuse it.
+
+    Called once the report is stored, in its unit of work: a refusal rolls
+    it back, and repeated reports use nothing up. Checking and counting are
+    one step in the storage, so workers that take reports at the same moment
+    can't all slip under it.
+    """
+    counters = _counters("flag", str(current_app.config["RATELIMIT_FLAG"]), client_address())
+    _take(counters, "You are reporting too quickly.")

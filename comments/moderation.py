@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, case, event, func, select, update
 from comments import audit, database, errors
 from comments import reasons as reason_codes
 from comments.extensions import db
-from comments.models import MAX_ID, AuditEvent, Comment, Status, Thread
+from comments.models import MAX_ID, AuditEvent, Comment, Status, Thread, utcnow
 
 _CHANGING: ContextVar[bool] = ContextVar("comments_changing_status", default=False)
 
@@ -77,6 +77,8 @@ def set_status(
             before={"status": str(old) if old else None},
             after={"status": str(status)},
         )
+    if actor is not None and status == Status.APPROVED and _held_for_reports(comment, old):
+        comment.reports_cleared_at = utcnow()  # readers' reports never hold it again
     with _changing():
         comment.status = status
     if reasons is not None:
@@ -87,6 +89,12 @@ def set_status(
     if is_visible(old) != is_visible(status):
         _count_visible(comment, +1 if is_visible(status) else -1)
     return old != status
+
+
+def _held_for_reports(comment: Comment, old: Status | None) -> bool:
+    return old not in (None, Status.APPROVED) and any(
+        reason.get("code") == reason_codes.REPORTED for reason in comment.hold_reasons or []
+    )
 
 
 # Built once: these run on every post, inside the write lock.

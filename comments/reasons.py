@@ -14,12 +14,17 @@ Reason = dict[str, Any]
 
 PREMODERATED = "premoderated"
 TOO_MANY_LINKS = "too_many_links"
+# {"count": 3, "reasons": {"abuse": 2, "spam": 1}}: readers' reports held it.
+REPORTED = "reported"
 
 _ENGLISH = {
     PREMODERATED: "Comments on this site appear after a moderator has approved them.",
     TOO_MANY_LINKS: "Comments with more than {limit} links are checked by a moderator "
     "before they appear.",
+    REPORTED: "Reported by {count} readers: {tallies}.",
 }
+# How the report reasons read in a sentence.
+_REPORT_WORDS = {"spam": "spam", "abuse": "abuse", "off_topic": "off topic", "other": "other"}
 
 
 def make(code: str, **params: Any) -> Reason:
@@ -32,7 +37,20 @@ def describe(reason: Reason) -> str:
     template = _ENGLISH.get(str(reason.get("code")))
     if template is None:
         return "A moderator will check this comment before it appears."
+    params = dict(reason.get("params", {}))
+    if reason.get("code") == REPORTED:
+        params["tallies"] = _tallies(params.get("reasons"))
     try:
-        return template.format(**reason.get("params", {}))
+        return template.format(**params)
     except (KeyError, IndexError, ValueError):
         return template.split("{", 1)[0].strip()
+
+
+def _tallies(counts: object) -> str:
+    """Return report reasons as "abuse (2), spam (1)": most reported first."""
+    if not isinstance(counts, dict) or not counts:
+        return "no reason given"
+    ranked = sorted(
+        counts.items(), key=lambda item: (-item[1] if isinstance(item[1], int) else 0, item[0])
+    )
+    return ", ".join(f"{_REPORT_WORDS.get(str(code), str(code))} ({n})" for code, n in ranked)

@@ -118,6 +118,8 @@ _LABELS = {
     "parent_id": "The comment you reply to",
     "thread": "The thread key",
     "site": "The site",
+    "reason": "The reason",
+    "note": "Your note",
 }
 
 

@@ -123,6 +123,17 @@ class CommentEdit(_Input):
     )
 
 
+class FlagIn(_Input):
+    """A reader's report of a comment."""
+
+    reason: Literal["spam", "abuse", "off_topic", "other"] = Field(examples=["abuse"])
+    note: Annotated[str, Field(max_length=300)] | None = Field(
+        default=None,
+        description="Optional words for the moderator (with `other`, say what is wrong).",
+        examples=["Posts the same link under every article."],
+    )
+
+
 class ListQuery(BaseModel):
     """Query of ``GET /comments``."""
 
@@ -246,7 +257,9 @@ class HoldReason(BaseModel):
     """One reason a comment waits for a moderator."""
 
     code: str = Field(examples=["premoderated", "too_many_links"])
-    params: dict[str, int | str] = Field(examples=[{"count": 5, "limit": 3}])
+    params: dict[str, int | str | dict[str, int]] = Field(
+        examples=[{"count": 5, "limit": 3}, {"count": 3, "reasons": {"abuse": 2, "spam": 1}}]
+    )
     message: str = Field(description="The reason in English, for clients without their own words.")
 
 
@@ -262,6 +275,12 @@ class PostedOut(BaseModel):
     held: bool
     reason: str | None = Field(description="Why it is held, in English; null when shown.")
     reasons: list[HoldReason]
+
+
+class FlagOut(BaseModel):
+    """The answer to a report: the same whether it is the reader's first or a repeat."""
+
+    reported: Literal[True]
 
 
 class CountsOut(BaseModel):

@@ -14,7 +14,7 @@ from flask import Response, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from comments import errors, identity, limits, posting, threads
+from comments import errors, identity, limits, posting, reports, threads
 from comments.api import bp, cache, problems, serialize
 from comments.api.schemas import (
     MAX_ID,
@@ -23,6 +23,8 @@ from comments.api.schemas import (
     CommentIn,
     CountsOut,
     CountsQuery,
+    FlagIn,
+    FlagOut,
     ListQuery,
     PageOut,
     PostedOut,
@@ -253,6 +255,41 @@ def delete_comment(comment_id: int) -> tuple[str, int]:
     with unit_of_work():
         posting.delete_comment(comment_id, token, _policy(), origin=request.headers.get("Origin"))
     return "", 204
+
+
+@bp.post("/comments/<int:comment_id>/flag")
+@operation(
+    "POST",
+    "/comments/{comment_id}/flag",
+    summary="Report a comment to the moderators",
+    description="One report per reader per comment: a repeat is answered the same way and "
+    "counts nothing more. Enough readers' reports (the site's `report_threshold`, 3 unless "
+    "set otherwise) hold the comment for a moderator. Limited by `RATELIMIT_FLAG`.",
+    body=FlagIn,
+    path_params=_COMMENT_ID,
+    responses={
+        202: ("Taken; a moderator will look at it.", FlagOut),
+        403: ("The page's origin is not the site's.", None),
+        404: ("No such comment, or it is not shown.", None),
+        413: ("The request is too large.", None),
+        415: ("The body is not JSON.", None),
+    },
+)
+def flag_comment(comment_id: int) -> tuple[Response, int]:
+    """Take one reader's report of a comment."""
+    data = _parse(FlagIn, _json_body())
+    reporter = reports.guest_reporter(current_app.config["SECRET_KEY"], request.remote_addr)
+    with unit_of_work():
+        reported = reports.report(
+            comment_id,
+            data.reason,
+            reporter=reporter,
+            note=data.note,
+            origin=request.headers.get("Origin"),
+        )
+        if reported.new:
+            limits.admit_flag()
+    return jsonify({"reported": True}), 202
 
 
 @bp.get("/counts")

@@ -15,6 +15,7 @@ from comments.models.core import (
     Thread,
     utcnow,
 )
+from comments.models.reports import Report, ReportReason
 from comments.models.staff import AuditEvent, Moderator, ModeratorRole, Role
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "Moderation",
     "Moderator",
     "ModeratorRole",
+    "Report",
+    "ReportReason",
     "Role",
     "Site",
     "Status",

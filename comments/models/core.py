@@ -167,6 +167,9 @@ class Comment(db.Model):  # type: ignore[name-defined]
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
     descendant_count: Mapped[int] = mapped_column(Integer, default=0)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When a moderator approved the comment after readers' reports had held
+    # it: from then on reports are still taken but never hold it again.
+    reports_cleared_at: Mapped[datetime | None] = mapped_column(DateTime)
     remote_addr: Mapped[str | None] = mapped_column(String(45))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(DateTime)

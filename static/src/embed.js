@@ -217,7 +217,7 @@ function mount(host, options) {
       (record.editedMark = comment.edited_at && element("span", {text: t("edited")})),
     ]);
     record.text.innerHTML = comment.html; // sanitized by the service
-    record.replyButton = button("lk", t("reply"), () => openReply(record), {
+    record.replyButton = button("lk rp", t("reply"), () => openReply(record), {
       "aria-label": t("replyTo", {name: author.name}),
       "aria-expanded": "false",
     });
@@ -225,7 +225,16 @@ function mount(host, options) {
       record.meta,
       (record.pending = comment.status === "pending" && pendingNotice(reason)),
       record.text,
-      !thread.closed && element("div", {class: "act"}, [record.replyButton, record.ownControls]),
+      element("div", {class: "act"}, [
+        !thread.closed && record.replyButton,
+        !thread.closed && record.ownControls,
+        (record.reportButton =
+          !mine &&
+          button("lk", t("report"), () => openReport(record), {
+            "aria-label": t("reportLabel", {name: author.name}),
+            "aria-expanded": "false",
+          })),
+      ]),
       replyForms.get(comment.id)?.el,
       record.replies,
     ]);
@@ -335,6 +344,55 @@ function mount(host, options) {
     record.closeEditor = close;
     record.text.before(editor);
     box.focus();
+  }
+
+  /* "Report": why (a note with "other"), sent once, then thanks in place of the form. */
+  function openReport(record) {
+    const opener = record.reportButton;
+    if (record.reportForm) return record.reportForm.querySelector("input").focus();
+    const note = element("input", {name: "note", maxlength: "300", "aria-label": t("reportNote"), placeholder: t("reportNote"), hidden: true});
+    const message = element("p", {class: "msg", role: "alert"});
+    const submit = element("button", {type: "submit", class: "btn", text: t("sendReport")});
+    const close = () => {
+      form.remove();
+      record.reportForm = null;
+      opener.setAttribute("aria-expanded", "false");
+      opener.focus();
+    };
+    const choices = [["spam", t("spam")], ["abuse", t("abuse")], ["off_topic", t("offTopic")], ["other", t("other")]];
+    const form = (record.reportForm = element(
+      "form",
+      {
+        class: "rf",
+        onchange: () => (note.hidden = form.elements.reason.value !== "other"),
+        onkeydown: (event) => event.key === "Escape" && close(),
+        onsubmit: async (event) => {
+          event.preventDefault();
+          submit.disabled = true;
+          const body = JSON.stringify({reason: form.elements.reason.value, note: (!note.hidden && note.value.trim()) || undefined});
+          const data = await request(`comments/${record.comment.id}/flag`, {method: "POST", body}).catch(() => ({}));
+          submit.disabled = false;
+          if (data._status !== 202) return (message.textContent = data.detail || t("reportFailed"));
+          const thanks = element("p", {class: "note", tabindex: "-1", text: t("reported")});
+          form.replaceWith(thanks);
+          opener.remove();
+          thanks.focus();
+          announce(t("reported"));
+        },
+      },
+      [
+        element("fieldset", {}, [
+          element("legend", {text: t("reportAsk")}),
+          ...choices.map(([value, text]) => element("label", {}, [element("input", {type: "radio", name: "reason", value, required: true}), text])),
+        ]),
+        note,
+        message,
+        element("div", {class: "bt"}, [button("lk", t("cancel"), close), submit]),
+      ],
+    ));
+    opener.setAttribute("aria-expanded", "true");
+    record.body.insertBefore(form, record.replies);
+    form.querySelector("input").focus();
   }
 
   async function deleteComment(record) {
@@ -538,7 +596,7 @@ function mount(host, options) {
   function closeThread(focus) {
     thread.closed = true;
     formSlot.replaceChildren(element("p", {class: "note", text: t("closed"), tabindex: "-1"}));
-    root.querySelectorAll(".act,.c form,.ed").forEach((el) => el.remove());
+    root.querySelectorAll(".rp,.act span,.c form:not(.rf),.ed").forEach((el) => el.remove());
     replyForms.clear();
     if (focus) formSlot.firstChild.focus();
   }
