@@ -7,19 +7,15 @@ localStorage) and fails if the page logged an error it did not expect.
 
 The tests need Debian's Chromium and axe-core. When the accessibility tests
 are selected, ``npm ci`` installs axe-core first if ``node_modules`` is missing
-or does not match ``package-lock.json``. Tests whose tool is missing are not
+or does not match ``package-lock.json`` (see ``tests/node.py``). Tests whose tool is missing are not
 run, and one line at the end of the run says so and how to get it; with
 ``COMMENTS_TEST_REQUIRE_BROWSER=1`` (as in CI) they run and fail instead.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import re
-import shutil
-import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
@@ -33,11 +29,12 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from tests import node
+
 CHROMIUM = Path("/usr/bin/chromium")
 PACKAGES = Path(__file__).parent
-AXE = PACKAGES / "node_modules" / "axe-core" / "axe.min.js"
-NPM_CI = ("npm", "ci", "--prefix", "tests/browser", "--no-audit", "--no-fund")
-REQUIRE_TOOLS = os.environ.get("COMMENTS_TEST_REQUIRE_BROWSER", "") not in ("", "0")
+AXE = node.MODULES / "axe-core" / "axe.min.js"
+REQUIRE_TOOLS = node.REQUIRE_TOOLS
 SITE = "news"
 PREMOD_SITE = "premod"
 
@@ -56,9 +53,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         _set_aside(config, items, ours, "Chromium", "`apt-get install chromium`")
         return
     axe_tests = [item for item in ours if _calls_axe(item)]
-    problem = _install_axe() if axe_tests else None
+    problem = node.ensure_installed() if axe_tests else None
     if problem is not None:
-        _set_aside(config, items, axe_tests, "axe-core", f"{problem}; `{' '.join(NPM_CI)}`")
+        _set_aside(config, items, axe_tests, "axe-core", f"{problem}; `{node.NPM_CI}`")
 
 
 def _calls_axe(item: pytest.Item) -> bool:
@@ -80,45 +77,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(f"Browser tests not run: {line}", yellow=True, bold=True)
 
 
-def _installed_matches_lock() -> bool:
-    """Return whether node_modules holds exactly the versions package-lock.json names."""
-    try:
-        wanted = json.loads((PACKAGES / "package-lock.json").read_text())["packages"]
-        hidden = PACKAGES / "node_modules" / ".package-lock.json"
-        have = json.loads(hidden.read_text())["packages"]
-    except (OSError, ValueError, KeyError):
-        return False
-    versions = {name: meta.get("version") for name, meta in wanted.items() if name}
-    return AXE.exists() and versions == {name: meta.get("version") for name, meta in have.items()}
-
-
-@functools.cache
-def _install_axe() -> str | None:
-    """Run ``npm ci`` unless node_modules is up to date; return what went wrong, if anything."""
-    if _installed_matches_lock():
-        return None
-    npm = shutil.which("npm")
-    if npm is None:
-        return "npm is not installed"
-    done = subprocess.run(
-        [npm, *NPM_CI[1:], "--loglevel=error"],
-        cwd=PACKAGES.parent.parent,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if done.returncode != 0 or not AXE.exists():
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return f"`npm ci` failed: {last}"
-    return None
-
-
 def axe_script() -> Path:
     """Return axe-core's script, installing it with ``npm ci`` when node_modules is stale."""
-    problem = _install_axe()
-    if problem is not None:
-        pytest.fail(f"axe-core is missing ({problem}; run `{' '.join(NPM_CI)}`)")
+    problem = node.ensure_installed()
+    if problem is not None or not AXE.exists():
+        pytest.fail(f"axe-core is missing ({problem}; run `{node.NPM_CI}`)")
     return AXE
 
 
