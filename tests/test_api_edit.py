@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
 from tests.factories import ORIGIN, post, read
+
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
 def _posted(client, **overrides):
@@ -28,15 +31,33 @@ def _delete(client, comment_id, token, **headers):
     return client.delete(f"/api/v1/comments/{comment_id}", headers=headers)
 
 
+def _shown(client, thread="story-1"):
+    """Return every comment a reader sees on the thread's first page (replies too), by id."""
+    shown = {}
+    pending = read(client, thread=thread)["comments"]
+    while pending:
+        comment = pending.pop()
+        shown[comment["id"]] = comment
+        pending += comment["replies"]
+    return shown
+
+
 def test_author_edits_within_the_window(client, site):
-    comment, token = _posted(client, body="First draft")
+    comment, token = _posted(client, body="First draft", author={"name": "Ada"})
+    other, _ = _posted(client, body="Someone else's")
+    other_before = _shown(client)[other["id"]]
     response = _edit(client, comment["id"], token, "The *fix*")
     assert response.status_code == 200
-    edited = response.get_json()["comment"]
+    data = response.get_json()
+    assert data["held"] is False and data["reason"] is None
+    edited = data["comment"]
+    assert edited["id"] == comment["id"] and edited["author"]["name"] == "Ada"
     assert edited["html"] == "<p>The <em>fix</em></p>"
-    assert edited["edited_at"] is not None
-    shown = read(client)["comments"][0]
-    assert shown["html"] == "<p>The <em>fix</em></p>" and shown["edited_at"]
+    assert edited["created_at"] == comment["created_at"]
+    assert TIMESTAMP.match(edited["edited_at"]) and edited["edited_at"] >= edited["created_at"]
+    shown = _shown(client)
+    assert shown[comment["id"]] == edited
+    assert shown[other["id"]] == other_before and other_before["edited_at"] is None
 
 
 @pytest.mark.parametrize("token", [None, "", "forged.token.value"])
@@ -51,8 +72,14 @@ def test_edit_without_the_right_token_is_refused(client, site, token):
 def test_token_of_another_comment_does_not_work(client, site):
     mine, my_token = _posted(client)
     theirs, _ = _posted(client)
-    assert _edit(client, theirs["id"], my_token, "Hijacked").status_code == 403
-    assert _delete(client, theirs["id"], my_token).status_code == 403
+    before = _shown(client)
+    refused = [
+        _edit(client, theirs["id"], my_token, "Hijacked"),
+        _delete(client, theirs["id"], my_token),
+    ]
+    assert [(r.status_code, r.get_json()["code"]) for r in refused] == [(403, "not_editable")] * 2
+    assert _shown(client) == before
+    assert len(before) == 2 and before[theirs["id"]]["html"] == theirs["html"]
 
 
 def test_edit_window_closes(app_factory, site):
@@ -61,7 +88,11 @@ def test_edit_window_closes(app_factory, site):
     time.sleep(2.1)
     response = _edit(client, comment["id"], token, "Too late")
     assert response.status_code == 403
+    assert response.get_json()["code"] == "not_editable"
     assert "minute" in response.get_json()["detail"]
+    assert _delete(client, comment["id"], token).status_code == 403
+    shown = _shown(client)[comment["id"]]
+    assert shown["html"] == "<p>Quick</p>" and shown["edited_at"] is None
 
 
 def test_edit_adding_links_holds_the_comment_again(app_factory, site):
@@ -77,24 +108,29 @@ def test_edit_adding_links_holds_the_comment_again(app_factory, site):
 
 def test_edit_is_validated_like_a_new_comment(client, site):
     comment, token = _posted(client, body="Fine")
-    assert _edit(client, comment["id"], token, "   ").status_code == 422
-    assert _edit(client, comment["id"], token, "x" * 10_001).status_code == 422
+    for bad in ("   ", "x" * 10_001):
+        response = _edit(client, comment["id"], token, bad)
+        assert response.status_code == 422
+        problem = response.get_json()
+        assert problem["code"] == "validation" and set(problem["errors"]) == {"body"}
     response = client.patch(
         f"/api/v1/comments/{comment['id']}",
         data="body=x",
         headers={"X-Edit-Token": token, "Content-Type": "text/plain"},
     )
     assert response.status_code == 415
-    assert read(client)["comments"][0]["html"] == "<p>Fine</p>"
+    shown = _shown(client)[comment["id"]]
+    assert shown["html"] == "<p>Fine</p>" and shown["edited_at"] is None
 
 
 def test_author_deletes_within_the_window(client, site):
     keep, _ = _posted(client, body="Stays")
     gone, token = _posted(client, body="Goes")
+    kept_before = _shown(client)[keep["id"]]
     response = _delete(client, gone["id"], token)
     assert response.status_code == 204 and response.data == b""
     page = read(client)
-    assert [c["id"] for c in page["comments"]] == [keep["id"]]
+    assert page["comments"] == [kept_before] and kept_before["html"] == "<p>Stays</p>"
     assert page["thread"]["comment_count"] == 1
     assert _delete(client, gone["id"], token).status_code == 404
     assert _edit(client, gone["id"], token, "Back").status_code == 404
@@ -105,34 +141,49 @@ def test_deleting_a_reply_updates_its_parent(client, site):
     reply, token = _posted(client, parent_id=root["id"])
     assert _delete(client, reply["id"], token).status_code == 204
     shown = read(client)["comments"][0]
+    assert shown["id"] == root["id"] and shown["html"] == root["html"]
     assert shown["reply_count"] == 0 and shown["replies_total"] == 0 and shown["replies"] == []
 
 
 def test_comment_with_replies_cannot_be_deleted_but_can_be_edited(client, site):
     root, token = _posted(client, body="Question?")
-    _posted(client, parent_id=root["id"], body="Answer.")
+    answer, _ = _posted(client, parent_id=root["id"], body="Answer.")
     response = _delete(client, root["id"], token)
     assert response.status_code == 409
     assert response.get_json()["code"] == "has_replies"
     assert read(client)["thread"]["comment_count"] == 2
-    assert _edit(client, root["id"], token, "Question, rephrased?").status_code == 200
+    answer_before = _shown(client)[answer["id"]]
+    edited = _edit(client, root["id"], token, "Question, rephrased?")
+    assert edited.status_code == 200
+    assert edited.get_json()["comment"]["html"] == "<p>Question, rephrased?</p>"
+    shown = _shown(client)
+    assert shown[root["id"]]["html"] == "<p>Question, rephrased?</p>"
+    assert shown[answer["id"]] == answer_before and answer_before["html"] == "<p>Answer.</p>"
 
 
 def test_changes_from_a_foreign_origin_are_refused(client, site):
     comment, token = _posted(client)
+    before = _shown(client)
     evil = {"Origin": "https://evil.example"}
-    assert _edit(client, comment["id"], token, "x", **evil).status_code == 403
-    assert _delete(client, comment["id"], token, **evil).status_code == 403
+    refused = [
+        _edit(client, comment["id"], token, "x", **evil),
+        _delete(client, comment["id"], token, **evil),
+    ]
+    assert [(r.status_code, r.get_json()["code"]) for r in refused] == [(403, "origin_refused")] * 2
+    assert _shown(client) == before
     ok = _edit(client, comment["id"], token, "From home", Origin=ORIGIN)
     assert ok.status_code == 200
+    assert ok.get_json()["comment"]["html"] == "<p>From home</p>"
     assert ok.headers["Access-Control-Allow-Origin"] == ORIGIN
 
 
 def test_closed_thread_refuses_edits(client, runner, site):
     comment, token = _posted(client)
     runner.invoke(args=["thread", "close", "news", "story-1"])
+    before = _shown(client)
     response = _edit(client, comment["id"], token, "Late edit")
     assert response.status_code == 403 and response.get_json()["code"] == "thread_closed"
+    assert _shown(client) == before and before[comment["id"]]["html"] == comment["html"]
 
 
 def test_preflight_allows_the_edit_token_header(client, site):
@@ -155,4 +206,6 @@ def test_comment_with_a_held_reply_cannot_be_deleted(app_factory, site):
     root, token = _posted(client, body="Question?")
     held = post(client, parent_id=root["id"], body="See https://a.com")
     assert held.status_code == 202
-    assert _delete(client, root["id"], token).status_code == 409
+    response = _delete(client, root["id"], token)
+    assert response.status_code == 409 and response.get_json()["code"] == "has_replies"
+    assert list(_shown(client)) == [root["id"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -57,10 +58,47 @@ def test_thread_nobody_commented_on_is_an_empty_page(client, site):
     }
 
 
+def test_page_shows_each_comment_as_the_widget_needs_it(client, site):
+    author = {"name": "Ada", "email": "ada@example.com", "website": "https://ada.example"}
+    root = post_ok(client, body="Hello *there*", author=author)
+    reply = post_ok(client, body="Hi Ada", author={"name": "Bob"}, parent_id=root["id"])
+    response = client.get("/api/v1/comments?site=news&thread=story-1")
+    assert b"ada@example.com" not in response.data and b"email" not in response.data
+    page = response.get_json()
+    assert (page["site"], page["sort"], page["next_cursor"]) == ("news", "newest", None)
+    assert page["prev_cursor"] is None
+    assert page["thread"]["comment_count"] == 2
+    [shown] = page["comments"]
+    assert re.fullmatch(r"[0-9a-f]{16}", shown["author"].pop("hash"))
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", shown.pop("created_at"))
+    [shown_reply] = shown.pop("replies")
+    assert shown == {
+        "id": root["id"],
+        "parent_id": None,
+        "depth": 0,
+        "html": "<p>Hello <em>there</em></p>",
+        "author": {"name": "Ada", "avatar": None, "website": "https://ada.example", "badges": []},
+        "edited_at": None,
+        "status": "approved",
+        "votes": {"up": 0, "down": 0, "score": 0},
+        "reply_count": 1,
+        "in_reply_to": None,
+        "replies_total": 1,
+        "replies_cursor": None,
+    }
+    assert shown_reply["id"] == reply["id"] and shown_reply["html"] == "<p>Hi Ada</p>"
+    assert (shown_reply["parent_id"], shown_reply["depth"]) == (root["id"], 1)
+    assert shown_reply["in_reply_to"] == {"id": root["id"], "name": "Ada"}
+    assert shown_reply["author"]["name"] == "Bob" and shown_reply["author"]["website"] is None
+    assert shown_reply["replies"] == [] and shown_reply["replies_total"] is None
+
+
 def test_unknown_site_is_404(client, site):
     response = client.get("/api/v1/comments?site=nope&thread=x")
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
+    problem = response.get_json()
+    assert problem["code"] == "not_found" and "nope" in problem["detail"]
 
 
 @pytest.mark.parametrize(
@@ -130,7 +168,11 @@ def test_replies_of_a_reply_are_refused_clearly(app, client, site):
     reply = post_ok(client, parent_id=root["id"])
     response = client.get(f"/api/v1/comments/{reply['id']}/replies")
     assert response.status_code == 400
-    assert client.get("/api/v1/comments/999999/replies").status_code == 404
+    problem = response.get_json()
+    assert problem["code"] == "bad_request" and set(problem["errors"]) == {"id"}
+    assert "top-level" in problem["detail"]
+    missing = client.get("/api/v1/comments/999999/replies")
+    assert missing.status_code == 404 and missing.get_json()["code"] == "not_found"
 
 
 def test_chain_of_two_thousand_replies_reads_without_trouble(app, client, site):
@@ -181,9 +223,11 @@ def test_around_unknown_comment_is_404(app, client, site):
     _seed(app, 2)
     response = client.get("/api/v1/comments?site=news&thread=story-1&around=99999")
     assert response.status_code == 404
+    assert response.get_json()["code"] == "not_found"
     other = _seed(app, 1, thread="other")[0]
     response = client.get(f"/api/v1/comments?site=news&thread=story-1&around={other}")
     assert response.status_code == 404
+    assert response.get_json()["code"] == "not_found"
 
 
 def test_pending_comments_are_not_listed_or_counted(app_factory, site):
@@ -225,6 +269,7 @@ def test_cursor_of_another_sort_is_refused(app, client, site):
         query_string={"site": "news", "thread": "story-1", "sort": "top", "cursor": cursor},
     )
     assert response.status_code == 400
+    assert set(response.get_json()["errors"]) == {"cursor"}
 
 
 def test_first_page_size_does_not_grow_with_the_thread(app, client, site):
@@ -255,16 +300,21 @@ def test_counts_accepts_100_threads_and_refuses_101(client, site):
 
 
 def test_counts_needs_a_thread(client, site):
-    assert client.get("/api/v1/counts?site=news").status_code == 422
+    response = client.get("/api/v1/counts?site=news")
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert problem["code"] == "validation" and set(problem["errors"]) == {"thread"}
 
 
 def test_unknown_api_route_is_problem_json(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
+    assert response.get_json()["code"] == "not_found"
     response = client.delete("/api/v1/counts")
     assert response.status_code == 405
     assert response.mimetype == "application/problem+json"
+    assert response.get_json()["code"] == "method_not_allowed"
 
 
 def test_cached_page_changes_the_moment_a_comment_lands(app, client, site):

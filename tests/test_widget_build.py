@@ -1,7 +1,8 @@
 """The served widget is the build of its source: rebuilt, it comes out byte for byte the same.
 
-Needs Node and the pinned esbuild (`npm ci` at the top of the repository, as
-CI does); skipped, saying so, without them. Running the service needs neither.
+Needs Node and the pinned esbuild, which the suite installs with `npm ci` (see
+``tests/node.py``); skipped, saying so, where npm is missing (a failure in CI).
+Running the service needs neither.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from comments.paths import STATIC_DIR
+from tests import node
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "scripts" / "build_widget.mjs"
@@ -31,13 +33,16 @@ def test_esbuild_is_pinned_to_one_exact_version():
 
 @pytest.fixture(scope="module")
 def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed, so the widget cannot be rebuilt here")
-    if not (ROOT / "node_modules" / "esbuild").is_dir():
-        pytest.skip("esbuild is not installed: run `npm ci` at the top of the repository")
+    problem = node.ensure_installed()
+    executable = shutil.which("node")
+    if executable is None:
+        problem = "node is not installed (`apt-get install npm`)"
+    if problem is not None:
+        if node.REQUIRE_TOOLS:
+            pytest.fail(f"the widget cannot be rebuilt: {problem}")
+        pytest.skip(f"the widget cannot be rebuilt: {problem}")
     out = tmp_path_factory.mktemp("widget")
-    subprocess.run([node, str(BUILD), str(out)], check=True, cwd=ROOT, timeout=120)
+    subprocess.run([str(executable), str(BUILD), str(out)], check=True, cwd=ROOT, timeout=120)
     return out
 
 

@@ -4,6 +4,12 @@ The service (API and static files) and the host pages run on two local ports,
 so the widget's requests are cross-origin and CORS is the real thing. One
 Chromium serves the whole session; every test gets a fresh context (empty
 localStorage) and fails if the page logged an error it did not expect.
+
+The tests need Debian's Chromium and axe-core. When the accessibility tests
+are selected, ``npm ci`` installs axe-core first if ``node_modules`` is missing
+or does not match ``package-lock.json`` (see ``tests/node.py``). Tests whose tool is missing are not
+run, and one line at the end of the run says so and how to get it; with
+``COMMENTS_TEST_REQUIRE_BROWSER=1`` (as in CI) they run and fail instead.
 """
 
 from __future__ import annotations
@@ -23,10 +29,60 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from tests import node
+
 CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+PACKAGES = Path(__file__).parent
+AXE = node.MODULES / "axe-core" / "axe.min.js"
+REQUIRE_TOOLS = node.REQUIRE_TOOLS
 SITE = "news"
 PREMOD_SITE = "premod"
+
+
+# What each missing tool is and how to get it, for one line at the end of the run.
+_missing: dict[str, str] = {}
+
+
+@pytest.hookimpl(trylast=True)  # after -m and -k have chosen the tests
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Set aside the browser tests whose tools are missing, unless the tools are required."""
+    ours = [item for item in items if PACKAGES in item.path.parents]
+    if not ours or REQUIRE_TOOLS or config.option.collectonly:
+        return
+    if not CHROMIUM.exists():
+        _set_aside(config, items, ours, "Chromium", "`apt-get install chromium`")
+        return
+    axe_tests = [item for item in ours if _calls_axe(item)]
+    problem = node.ensure_installed() if axe_tests else None
+    if problem is not None:
+        _set_aside(config, items, axe_tests, "axe-core", f"{problem}; `{node.NPM_CI}`")
+
+
+def _calls_axe(item: pytest.Item) -> bool:
+    function = getattr(item, "function", None)
+    return function is not None and "run_axe" in function.__code__.co_names
+
+
+def _set_aside(
+    config: pytest.Config, items: list[pytest.Item], lacking: list[pytest.Item], what: str, how: str
+) -> None:
+    _missing[what] = f"{len(lacking)} need {what} ({how})"
+    config.hook.pytest_deselected(items=lacking)
+    items[:] = [item for item in items if item not in lacking]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _missing:
+        line = "; ".join(_missing.values())
+        terminalreporter.write_line(f"Browser tests not run: {line}", yellow=True, bold=True)
+
+
+def axe_script() -> Path:
+    """Return axe-core's script, installing it with ``npm ci`` when node_modules is stale."""
+    problem = node.ensure_installed()
+    if problem is not None or not AXE.exists():
+        pytest.fail(f"axe-core is missing ({problem}; run `{node.NPM_CI}`)")
+    return AXE
 
 
 def _serve(app: Any) -> tuple[BaseWSGIServer, str]:
@@ -192,7 +248,7 @@ class ConsoleWatch:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+        pytest.fail("Chromium is missing at /usr/bin/chromium (`apt-get install chromium`)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -262,9 +318,7 @@ def widget(page: Any) -> Any:
 
 def run_axe(tab: Any, selector: str = "#comments") -> list[dict[str, Any]]:
     """Run axe-core on ``selector`` and return the serious and critical violations."""
-    if not AXE.exists():
-        pytest.fail("axe-core is missing: run `npm ci --prefix tests/browser`")
-    tab.add_script_tag(path=str(AXE))
+    tab.add_script_tag(path=str(axe_script()))
     result = tab.evaluate(
         "async (sel) => await axe.run(document.querySelector(sel), {resultTypes: ['violations']})",
         selector,
