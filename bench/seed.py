@@ -1,4 +1,4 @@
-"""Seed a SQLite database for the benchmark: site ``bench`` with threads of realistic shape.
+"""Seed a database for the benchmark: site ``bench`` with threads of realistic shape.
 
 The three measured threads hold 10, 1,000 and 5,000 comments; 24 more threads
 of 0-150 comments serve the counts call. About a third of the comments are
@@ -14,7 +14,9 @@ comes from ``markup.render``, the author identity and avatar seed from
 ``identity``, and the visible counters are computed here and then checked
 against a recount in SQL, so the database is one the app could have written.
 
-Usage: ``python bench/seed.py PATH`` (the file must not exist yet).
+The database is a new SQLite file or an empty PostgreSQL database.
+
+Usage: ``python bench/seed.py PATH-OR-URL`` (a SQLite file must not exist yet).
 """
 
 from __future__ import annotations
@@ -319,15 +321,27 @@ def check_counters() -> None:
             raise RuntimeError(f"seed: {wrong} rows with a wrong {name}")
 
 
-def seed(path: Path, *, secret: str = "bench-secret", rng_seed: int = 20250301) -> dict[str, Any]:
-    """Create the database at ``path`` and return what the benchmark needs to know of it."""
-    if path.exists():
-        raise FileExistsError(f"{path} exists; the seed wants a new file")
+def database_url(target: Path | str) -> str:
+    """Return the database URL for a SQLite file path or a URL given as it is."""
+    return target if isinstance(target, str) and "://" in target else f"sqlite:///{target}"
+
+
+def seed(
+    target: Path | str, *, secret: str = "bench-secret", rng_seed: int = 20250301
+) -> dict[str, Any]:
+    """Fill the database at ``target`` and return what the benchmark needs to know of it.
+
+    ``target`` is a SQLite file that does not exist yet or the URL of an empty
+    PostgreSQL database.
+    """
+    url = database_url(target)
+    if url.startswith("sqlite:///") and Path(url[len("sqlite:///") :]).exists():
+        raise FileExistsError(f"{target} exists; the seed wants a new file")
     rng = random.Random(rng_seed)
     with tempfile.TemporaryDirectory() as instance:
         app = create_app(
             {
-                "DATABASE_URL": f"sqlite:///{path}",
+                "DATABASE_URL": url,
                 "SECRET_KEY": secret,
                 "RATELIMIT_ENABLED": False,
                 "INSTANCE_PATH": instance,
@@ -347,6 +361,12 @@ def seed(path: Path, *, secret: str = "bench-secret", rng_seed: int = 20250301) 
             for key, size in sizes.items():
                 rows = _insert_thread(rng, key, size, site.id, next_id, weighted)
                 next_id += len(rows)
+            if db.engine.dialect.name == "postgresql":
+                # The ids were given explicitly: move the sequence past them for new posts.
+                db.session.execute(
+                    text("SELECT setval(pg_get_serial_sequence('comments', 'id'), :n)"),
+                    {"n": next_id - 1},
+                )
             db.session.commit()
             check_counters()
             total = db.session.scalar(select(func.count()).select_from(Comment))
@@ -356,6 +376,9 @@ def seed(path: Path, *, secret: str = "bench-secret", rng_seed: int = 20250301) 
             deepest = db.session.scalar(select(func.max(Comment.depth)))
             authors = db.session.scalar(select(func.count(func.distinct(Comment.author_id))))
             db.session.commit()
+            if db.engine.dialect.name == "postgresql":
+                db.session.execute(text("ANALYZE"))  # plans as on a database that has run a while
+                db.session.commit()
             # Closing the last connection folds the WAL back into the database file.
             db.engine.dispose()
     return {
@@ -376,7 +399,8 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
         return 2
-    info = seed(Path(argv[1]).resolve())
+    target = argv[1] if "://" in argv[1] else Path(argv[1]).resolve()
+    info = seed(target)
     print(info)
     return 0
 
