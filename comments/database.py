@@ -16,6 +16,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -30,6 +31,7 @@ _WRITE = "comments_write"
 _NO_BEGIN = "comments_no_begin"
 _LOCK_FILE = "comments.write_lock"
 _STAMP = "comments.change_stamp"
+_READER = "comments.read_connection"
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -122,17 +124,106 @@ def read_rows(sql: str, params: Sequence[Any]) -> list[Any]:
 
     For the hottest reads (a page's version, section-page counts), where the
     ORM's and the transaction's own costs would outweigh the query. ``sql``
-    uses ``?`` for parameters; it is adapted to the driver's style here.
+    uses ``?`` for parameters; it is adapted to the driver's style here. On
+    PostgreSQL it goes over the process's own reading connection when that is
+    free (see ``ReadConnection``), else through the pool.
     """
     engine = db.engine
     if engine.dialect.paramstyle != "qmark":
         sql = sql.replace("?", "%s")
+    if engine.dialect.name == "postgresql":
+        reader: ReadConnection | None = current_app.extensions.get(_READER)
+        if reader is None:
+            reader = current_app.extensions.setdefault(_READER, ReadConnection())
+        rows = reader.rows(engine, sql, params)
+        if rows is not None:
+            return rows
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             conn.execution_options(**{_NO_BEGIN: True})
         else:
             conn.execution_options(isolation_level="AUTOCOMMIT")
         return list(conn.exec_driver_sql(sql, tuple(params)))
+
+
+class ReadConnection:
+    """One autocommit PostgreSQL connection per process for ``read_rows``, kept out of the pool.
+
+    Every page read asks for its thread's version first, so that read must be
+    as cheap as one round trip can be. Through the pool it costs more: the
+    pool's pre-ping (a round trip of its own), checkout and check-in, and
+    switching autocommit on and off. Here each statement is a server-side
+    prepared one on a connection that stays in autocommit, so it sees every
+    transaction committed before it starts: nothing cached can outlive a
+    commit. A broken connection (the server restarted) is replaced and the
+    statement, a read, sent once more. One thread uses it at a time; another
+    thread meanwhile takes the pool's way. ``engine.dispose()`` closes it, as it
+    closes the pool's connections.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._conn: Any = None
+        self._pid: int | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+        self._listening = False
+        # A forked child must not close (or let go of) its parent's connection:
+        # that would end the parent's session. It keeps them here unused.
+        self._inherited: list[Any] = []
+
+    def rows(self, engine: Engine, sql: str, params: Sequence[Any]) -> list[Any] | None:
+        """Return the rows of one read, or None when another thread has the connection."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            try:
+                return self._execute(engine, sql, params)
+            except engine.dialect.loaded_dbapi.OperationalError:
+                if self._conn is not None and not self._conn.broken:
+                    raise
+                self._drop()
+                return self._execute(engine, sql, params)
+        finally:
+            self._lock.release()
+
+    def close(self, *_args: Any) -> None:
+        """Close the connection (it opens again when next needed)."""
+        with self._lock:
+            self._drop()
+
+    def _execute(self, engine: Engine, sql: str, params: Sequence[Any]) -> list[Any]:
+        with self._connection(engine).cursor() as cursor:
+            cursor.execute(sql, tuple(params), prepare=True)
+            return list(cursor.fetchall())
+
+    def _connection(self, engine: Engine) -> Any:
+        if self._conn is not None and self._pid != os.getpid():
+            self._inherited.append(self._conn)
+            if self._finalizer is not None:
+                self._finalizer.detach()
+            self._conn = self._finalizer = None
+        if self._conn is None or self._conn.closed:
+            self._drop()
+            if not self._listening:
+                event.listen(engine, "engine_disposed", self.close)
+                self._listening = True
+            proxied = engine.raw_connection()
+            conn: Any = proxied.driver_connection
+            proxied.detach()  # ours from now on; the pool opens another in its place
+            conn.autocommit = True
+            self._conn, self._pid = conn, os.getpid()
+            self._finalizer = weakref.finalize(self, _close_in, conn, os.getpid())
+        return self._conn
+
+    def _drop(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer()  # closes the connection, once
+        self._conn = self._finalizer = None
+
+
+def _close_in(conn: Any, pid: int) -> None:
+    if os.getpid() == pid:  # at a forked child's exit too: never the parent's session
+        conn.close()
 
 
 class ChangeStamp:
