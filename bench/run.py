@@ -80,6 +80,8 @@ class Server:
     port: int
     process: subprocess.Popen[bytes]
     error_log: Path
+    # A PostgreSQL database whose server processes work for this server (their CPU counts).
+    database_url: str | None = None
 
     @property
     def base(self) -> str:
@@ -260,13 +262,45 @@ def cpu_seconds(server: Server) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def _ticks(pid: int) -> int:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    fields = text[text.rindex(")") + 2 :].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def database_cpu(url: str | None) -> dict[int, int]:
+    """Return the CPU ticks so far of each PostgreSQL backend serving ``url``'s database.
+
+    The server runs on this machine in the benchmark; where its processes can't
+    be read (another host, another user) this is empty and the figure reads 0.
+    """
+    if url is None or not url.startswith("postgresql"):
+        return {}
+    with psycopg.connect(url) as conn:
+        pids = conn.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return {pid: _ticks(pid) for (pid,) in pids}
+
+
+def _database_cpu_since(url: str | None, before: dict[int, int]) -> float:
+    after = database_cpu(url)
+    ticks = sum(t - before.get(pid, 0) for pid, t in after.items())
+    return max(ticks, 0) / os.sysconf("SC_CLK_TCK")
+
+
 def measured(
     server: Server, url: str, connections: int, seconds: int, headers: dict[str, str]
 ) -> dict[str, Any]:
-    """Run wrk against ``server`` and add the server's CPU time to its summary."""
-    before = cpu_seconds(server)
+    """Run wrk against ``server`` and add the server's (and its database's) CPU time."""
+    before, db_before = cpu_seconds(server), database_cpu(server.database_url)
     summary = wrk(url, connections, seconds, BENCH / "report.lua", headers=headers)
     summary["server_cpu_s"] = round(cpu_seconds(server) - before, 2)
+    summary["database_cpu_s"] = round(_database_cpu_since(server.database_url, db_before), 2)
     return summary
 
 
@@ -275,10 +309,12 @@ def combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     requests = sum(r["requests"] for r in rounds)
     seconds = sum(r["duration_us"] for r in rounds) / 1e6
     cpu = sum(r["server_cpu_s"] for r in rounds)
+    db_cpu = sum(r["database_cpu_s"] for r in rounds)
     p50s = sorted(r["latency_us"]["p50"] for r in rounds)
     return {
         "rps": round(requests / seconds, 1),
         "cpu_ms_per_request": round(1000 * cpu / max(requests, 1), 3),
+        "database_cpu_ms_per_request": round(1000 * db_cpu / max(requests, 1), 3),
         "p50_ms": p50s[len(p50s) // 2] / 1000,
         "p99_ms": max(r["latency_us"]["p99"] for r in rounds) / 1000,
         "errors": sum(get_errors(r) for r in rounds),
@@ -358,6 +394,7 @@ def measure_posting(
         tag = f"{run_id}c{connections}"
         log_start = real.error_log.stat().st_size
         cpu: list[float] = [cpu_seconds(real)]
+        db_before = database_cpu(real.database_url)
         # Posting stops after ``seconds``; what the server uses after that is the drain.
         sample_after_posting = partial(_sample_later, real, seconds + 0.2, cpu)
         args = [tag, str(seconds), info["site"], info["threads"]["large"], info["origin"], "10"]
@@ -365,6 +402,7 @@ def measure_posting(
             real.base + "/api/v1/comments", connections, seconds + DRAIN_SECONDS,
             BENCH / "post.lua", args, sample_after_posting,
         )  # fmt: skip
+        db_cpu = _database_cpu_since(real.database_url, db_before)  # the drain costs it ~nothing
         time.sleep(0.5)
         with open(real.error_log, "rb") as fh:
             fh.seek(log_start)
@@ -386,6 +424,7 @@ def measure_posting(
             if summary["post_seconds"]
             else 0.0,
             "cpu_ms_per_post": round(1000 * (cpu[1] - cpu[0]) / max(summary["sent"], 1), 2),
+            "database_cpu_ms_per_post": round(1000 * db_cpu / max(summary["sent"], 1), 2),
             "wrk": summary,
         }
         print(
@@ -437,7 +476,7 @@ def print_table(gets: list[dict[str, Any]], sizes: dict[str, int]) -> None:
     """Print the read results as a table."""
     print(
         f"\n{'case':<10} {'conc':>4} {'app req/s':>9} {'ceiling':>8} {'share':>5} "
-        f"{'app CPU ms/req':>14} {'ceiling CPU':>11} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'app CPU ms/req':>14} {'db CPU':>6} {'ceiling CPU':>11} {'p50 ms':>7} {'p99 ms':>7} "
         f"{'errors':>6} {'bytes':>6}"
     )
     for r in gets:
@@ -445,7 +484,8 @@ def print_table(gets: list[dict[str, Any]], sizes: dict[str, int]) -> None:
         print(
             f"{r['case']:<10} {r['connections']:>4} {app['rps']:>9.1f} {top['rps']:>8.1f} "
             f"{r['share']:>5.0%} {app['cpu_ms_per_request']:>14.2f} "
-            f"{top['cpu_ms_per_request']:>11.2f} {app['p50_ms']:>7.1f} {app['p99_ms']:>7.1f} "
+            f"{app['database_cpu_ms_per_request']:>6.2f} {top['cpu_ms_per_request']:>11.2f} "
+            f"{app['p50_ms']:>7.1f} {app['p99_ms']:>7.1f} "
             f"{app['errors'] + top['errors']:>6} {sizes[r['case']]:>6}"
         )
 
@@ -453,12 +493,13 @@ def print_table(gets: list[dict[str, Any]], sizes: dict[str, int]) -> None:
 def print_posting(posts: list[dict[str, Any]]) -> None:
     """Print the posting results."""
     print(f"\n{'posting':<10} {'comments/s':>10} {'201s':>6} {'stored':>6} {'errors':>6} "
-          f"{'locked':>6} {'CPU ms/post':>11}")  # fmt: skip
+          f"{'locked':>6} {'CPU ms/post':>11} {'db CPU':>6}")  # fmt: skip
     for p in posts:
         print(
             f"c{p['connections']:<9} {p['per_second']:>10.1f} {p['created_201']:>6} "
             f"{p['stored']:>6} {p['other_statuses'] + p['socket_errors']:>6} "
-            f"{p['database_locked']:>6} {p['cpu_ms_per_post']:>11.2f}"
+            f"{p['database_locked']:>6} {p['cpu_ms_per_post']:>11.2f} "
+            f"{p['database_cpu_ms_per_post']:>6.2f}"
         )
 
 
@@ -514,6 +555,7 @@ def run_database(database: str, args: argparse.Namespace, workdir: Path) -> dict
     replay = workdir / "responses.json"
     load_before = os.getloadavg()
     with gunicorn("app", args.app, env, workdir, "/healthz", workdir) as real:
+        real.database_url = None if database == "sqlite" else url
         sizes = capture(real, targets, replay, origin)
         ceiling_env = {"BENCH_CEILING_RESPONSES": str(replay)}
         first = next(iter(targets.values()))
