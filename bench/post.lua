@@ -46,6 +46,30 @@ end
 local names = {}
 for i = 1, 300 do names[i] = string.format("Bench Reader %03d", i) end
 
+-- What readers post: a few sentences of Markdown with links, code, quotes and lists,
+-- at most 2 links (more than 3 would be held). Each is already escaped for JSON
+-- (a "\\n" here is a newline in the body) and follows "Bench TAG/T/N";
+-- %d is the post's number, so every body and every link is unique.
+local bodies = {
+  ": I *mostly* agree with this piece, but the numbers on bus frequency deserve a " ..
+  "closer look.\\n\\n> Buses will run every 12 minutes until midnight.\\n\\nThe " ..
+  "[published timetable](https://example.net/timetable/%d) says otherwise after nine, " ..
+  "and route `42` has had **three** cancellations a week since March. Happy to be " ..
+  "proven wrong, though.",
+  ": Three things the article glosses over:\\n\\n- the *real* cost of the riverside " ..
+  "park, see https://example.org/reports/park-%d\\n- rents near the station, which " ..
+  "went up again\\n- late trains on the northern line\\n\\nDoes anyone know when the " ..
+  "consultation closes? The council's page only says `TBC`.",
+  ": I ran the open data myself:\\n\\n```\\nSELECT route, avg(wait_minutes)\\n  FROM " ..
+  "buses GROUP BY route;\\n```\\n\\nRoute 7 averages **19 minutes**, not 12. The full " ..
+  "table is on [my blog](https://blog.example/posts/%d) if anyone wants to check " ..
+  "my working. Credit where it's due for publishing the data at all.",
+  ": We went through the same thing in 2015.\\n\\n> The plan is fully funded.\\n\\nIt was " ..
+  "not then and I doubt it is now: the [budget summary](https://www.example.gov/" ..
+  "budget/%d) shows a gap of ~~two~~ *four* million, and the " ..
+  "[minutes](https://example.com/minutes/2015) say the same. Not convinced, to be honest.",
+}
+
 function request()
   local t = now()
   if t >= deadline then
@@ -57,14 +81,17 @@ function request()
   if new_every > 0 and sent % new_every == 0 then
     key = string.format("bench-new-%s-%d-%d", tag, tid, sent)
   end
+  local n = (tid * 7 + sent) % 300 + 1
+  local text = string.format("Bench %s/%d/%d", tag, tid, sent) ..
+    string.format(bodies[sent % #bodies + 1], sent)
   local body = string.format(
-    '{"site":"%s","thread":"%s","url":"%s/news/%s",' ..
-    '"body":"Bench %s/%d/%d: I *mostly* agree with this piece, but the numbers on ' ..
-    'bus frequency deserve a closer look. See [the timetable](https://example.net/t/%d).",' ..
-    '"author":{"name":"%s"}}',
-    site, key, origin, key, tag, tid, sent, sent, names[(tid * 7 + sent) % 300 + 1])
+    '{"site":"%s","thread":"%s","url":"%s/news/%s","title":"Bench article",' ..
+    '"body":"%s","author":{"name":"%s","email":"reader%03d@mail.example",' ..
+    '"website":"https://reader%03d.example/"}}',
+    site, key, origin, key, text, names[n], n, n)
+  -- As the widget sends it: JSON, cross-origin from the site's own pages.
   return wrk.format("POST", "/api/v1/comments",
-    {["Content-Type"] = "application/json"}, body)
+    {["Content-Type"] = "application/json", ["Origin"] = origin}, body)
 end
 
 function response(status, headers, body)

@@ -1,4 +1,4 @@
-"""Seed a SQLite database for the benchmark: site ``bench`` with threads of realistic shape.
+"""Seed a database for the benchmark: site ``bench`` with threads of realistic shape.
 
 The three measured threads hold 10, 1,000 and 5,000 comments; 24 more threads
 of 0-150 comments serve the counts call. About a third of the comments are
@@ -14,7 +14,9 @@ comes from ``markup.render``, the author identity and avatar seed from
 ``identity``, and the visible counters are computed here and then checked
 against a recount in SQL, so the database is one the app could have written.
 
-Usage: ``python bench/seed.py PATH`` (the file must not exist yet).
+The database is a new SQLite file or an empty PostgreSQL database.
+
+Usage: ``python bench/seed.py PATH-OR-URL`` (a SQLite file must not exist yet).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from sqlalchemy import func, insert, select, text
 
 from comments import create_app, identity, markup, sites
 from comments.cli import upgrade_database
+from comments.database import unit_of_work
 from comments.extensions import db
 from comments.models import Author, Comment, Status, Thread
 
@@ -227,7 +230,7 @@ def _author_rows(rng: random.Random, site_id: int, secret: str) -> list[dict[str
             {
                 "site_id": site_id,
                 "kind": identity.GUEST,
-                "identity": identity.guest_identity(name, None),
+                "identity": identity.guest_identity(secret, name, None, "198.51.100.7"),
                 "name": name,
                 "email": None,
                 "website": f"https://{name.split()[0].lower()}.example"
@@ -241,7 +244,13 @@ def _author_rows(rng: random.Random, site_id: int, secret: str) -> list[dict[str
 
 
 def _insert_thread(
-    rng: random.Random, key: str, size: int, site_id: int, next_id: int, authors: list[int]
+    rng: random.Random,
+    key: str,
+    size: int,
+    site_id: int,
+    next_id: int,
+    authors: list[int],
+    shown: dict[int, tuple[str, str | None]],
 ) -> list[Row]:
     start = datetime(2025, 3, 1) + timedelta(hours=rng.randint(0, 24 * 60))
     thread_id = db.session.execute(
@@ -272,6 +281,8 @@ def _insert_thread(
                 "root_id": r.root.id if r.root else None,
                 "depth": r.depth,
                 "author_id": r.author_id,
+                "author_name": shown[r.author_id][0],
+                "author_website": shown[r.author_id][1],
                 "body": r.body,
                 "html": markup.render(r.body),
                 "markup_version": markup.POLICY_VERSION,
@@ -290,8 +301,11 @@ def _insert_thread(
             for r in rows
         ],
     )
+    newest = max((r.created_at for r in rows if r.status == Status.APPROVED.value), default=None)
     db.session.execute(
-        Thread.__table__.update().where(Thread.id == thread_id).values(comment_count=visible)
+        Thread.__table__.update()
+        .where(Thread.id == thread_id)
+        .values(comment_count=visible, last_comment_at=newest)
     )
     return rows
 
@@ -319,15 +333,27 @@ def check_counters() -> None:
             raise RuntimeError(f"seed: {wrong} rows with a wrong {name}")
 
 
-def seed(path: Path, *, secret: str = "bench-secret", rng_seed: int = 20250301) -> dict[str, Any]:
-    """Create the database at ``path`` and return what the benchmark needs to know of it."""
-    if path.exists():
-        raise FileExistsError(f"{path} exists; the seed wants a new file")
+def database_url(target: Path | str) -> str:
+    """Return the database URL for a SQLite file path or a URL given as it is."""
+    return target if isinstance(target, str) and "://" in target else f"sqlite:///{target}"
+
+
+def seed(
+    target: Path | str, *, secret: str = "bench-secret", rng_seed: int = 20250301
+) -> dict[str, Any]:
+    """Fill the database at ``target`` and return what the benchmark needs to know of it.
+
+    ``target`` is a SQLite file that does not exist yet or the URL of an empty
+    PostgreSQL database.
+    """
+    url = database_url(target)
+    if url.startswith("sqlite:///") and Path(url[len("sqlite:///") :]).exists():
+        raise FileExistsError(f"{target} exists; the seed wants a new file")
     rng = random.Random(rng_seed)
     with tempfile.TemporaryDirectory() as instance:
         app = create_app(
             {
-                "DATABASE_URL": f"sqlite:///{path}",
+                "DATABASE_URL": url,
                 "SECRET_KEY": secret,
                 "RATELIMIT_ENABLED": False,
                 "INSTANCE_PATH": instance,
@@ -335,8 +361,13 @@ def seed(path: Path, *, secret: str = "bench-secret", rng_seed: int = 20250301) 
         )
         with app.app_context():
             upgrade_database()
-            site = sites.create_site(SITE, name="Bench Gazette", origins=[ORIGIN])
+            with unit_of_work():
+                site = sites.create_site(SITE, name="Bench Gazette", origins=[ORIGIN])
             db.session.execute(insert(Author), _author_rows(rng, site.id, secret))
+            shown = {
+                row.id: (row.name, row.website)
+                for row in db.session.execute(select(Author.id, Author.name, Author.website))
+            }
             # A few prolific regulars and a long tail, as on any news site.
             ids = list(db.session.scalars(select(Author.id).order_by(Author.id)))
             weighted = [a for i, a in enumerate(ids) for _ in range(1 + 30 // (i + 1))]
@@ -345,8 +376,14 @@ def seed(path: Path, *, secret: str = "bench-secret", rng_seed: int = 20250301) 
             others = [f"article-other-{n:02d}" for n in range(OTHER_THREADS)]
             sizes.update({key: rng.choice((0, 1, 3, 8, 15, 40, 90, 150)) for key in others})
             for key, size in sizes.items():
-                rows = _insert_thread(rng, key, size, site.id, next_id, weighted)
+                rows = _insert_thread(rng, key, size, site.id, next_id, weighted, shown)
                 next_id += len(rows)
+            if db.engine.dialect.name == "postgresql":
+                # The ids were given explicitly: move the sequence past them for new posts.
+                db.session.execute(
+                    text("SELECT setval(pg_get_serial_sequence('comments', 'id'), :n)"),
+                    {"n": next_id - 1},
+                )
             db.session.commit()
             check_counters()
             total = db.session.scalar(select(func.count()).select_from(Comment))
@@ -356,6 +393,9 @@ def seed(path: Path, *, secret: str = "bench-secret", rng_seed: int = 20250301) 
             deepest = db.session.scalar(select(func.max(Comment.depth)))
             authors = db.session.scalar(select(func.count(func.distinct(Comment.author_id))))
             db.session.commit()
+            if db.engine.dialect.name == "postgresql":
+                db.session.execute(text("ANALYZE"))  # plans as on a database that has run a while
+                db.session.commit()
             # Closing the last connection folds the WAL back into the database file.
             db.engine.dispose()
     return {
@@ -376,7 +416,8 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
         return 2
-    info = seed(Path(argv[1]).resolve())
+    target = argv[1] if "://" in argv[1] else Path(argv[1]).resolve()
+    info = seed(target)
     print(info)
     return 0
 

@@ -53,3 +53,14 @@ def test_counts_read_threads_by_key(app):
     )
     assert "uq_threads_site_key" in plan or "sqlite_autoindex_threads" in plan
     assert "SCAN threads" not in plan
+
+
+def test_counts_with_the_site_origins_read_threads_by_key(app):
+    plan = _plan(
+        app,
+        "SELECT CAST(sites.origins AS TEXT), threads.key, threads.comment_count FROM sites "
+        "LEFT OUTER JOIN threads ON threads.site_id = sites.id "
+        "AND threads.key IN ('a', 'b') WHERE sites.slug = 'news'",
+    )
+    assert "uq_threads_site_key" in plan or "sqlite_autoindex_threads" in plan
+    assert "SCAN threads" not in plan

@@ -1,7 +1,8 @@
 """Rendered pages of threads, kept per process and checked against the thread's version.
 
 A page is rebuilt only when its thread's ``version`` has moved, which every
-write that changes what readers see makes happen (``threads.touch``). The
+write that changes what readers see makes happen (the session hook in
+``comments/versions.py``). The
 version is read from the database on every request, so all workers and hosts
 agree on what is current; what is cached is only the work of building the page.
 The same key, hashed, is the response's ETag, so a browser that has the page
@@ -16,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from comments import database
 
@@ -68,16 +69,24 @@ def while_unchanged(key: Hashable, compute: Callable[[], Any]) -> Any:
     Only where the database can say so cheaply (SQLite's change stamp); elsewhere
     ``compute()`` runs every time. The stamp is read before computing, so a
     commit that lands meanwhile makes the next call compute again.
+
+    A value that carries the requested site's origins (a page's version, a
+    section page's counts) also answers the request's CORS check, so that check
+    costs no query of its own.
     """
     stamp = database.change_stamp()
     if stamp is None:
-        return compute()
-    memo = _cache(_MEMO)
-    hit = memo.recall(key)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    value = compute()
-    memo.remember(key, (stamp, value))  # type: ignore[arg-type]
+        value = compute()
+    else:
+        memo = _cache(_MEMO)
+        hit = memo.recall(key)
+        if hit is not None and hit[0] == stamp:
+            value = hit[1]
+        else:
+            value = compute()
+            memo.remember(key, (stamp, value))  # type: ignore[arg-type]
+    if isinstance(getattr(value, "origins", None), list) and "cors_site" not in g:
+        g.cors_site = value
     return value
 
 
