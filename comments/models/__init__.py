@@ -15,6 +15,7 @@ from comments.models.core import (
     Thread,
     utcnow,
 )
+from comments.models.revisions import CommentRevision
 from comments.models.staff import AuditEvent, Moderator, ModeratorRole, Role
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "AuditEvent",
     "Author",
     "Comment",
+    "CommentRevision",
     "Moderation",
     "Moderator",
     "ModeratorRole",
