@@ -158,12 +158,29 @@ def list_queue(
     limit: int = 20,
 ) -> QueuePage:
     """Return one page of a site's queue ``name``, newest or oldest first."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise bad_query("limit", f"A page holds 1 to {MAX_LIMIT} comments.")
+    query = listing_query(site_id, name, filters=filters, order=order, cursor=cursor)
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = _encode(order, rows[-1]) if more else None
+    return QueuePage(name, order, _with_context(rows), next_cursor)
+
+
+def listing_query(
+    site_id: int,
+    name: str,
+    *,
+    filters: Filters = Filters(),  # noqa: B008
+    order: str = "newest",
+    cursor: str | None = None,
+) -> Select[Any]:
+    """Return the ordered query of a queue's comments from ``cursor`` on (no limit yet)."""
     if name not in QUEUES:
         raise errors.NotFound(f"There is no queue called {name!r}.")
     if order not in ORDERS:
         raise bad_query("order", "The order must be newest or oldest.")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise bad_query("limit", f"A page holds 1 to {MAX_LIMIT} comments.")
     query = _listing(site_id, name, filters)
     key = tuple_(Comment.created_at, Comment.id)
     if cursor:
@@ -173,11 +190,7 @@ def list_queue(
         query = query.order_by(Comment.created_at.desc(), Comment.id.desc())
     else:
         query = query.order_by(Comment.created_at.asc(), Comment.id.asc())
-    rows = list(db.session.scalars(query.limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = _encode(order, rows[-1]) if more else None
-    return QueuePage(name, order, _with_context(rows), next_cursor)
+    return query
 
 
 def _with_context(comments: list[Comment]) -> list[Item]:

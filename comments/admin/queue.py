@@ -47,10 +47,10 @@ _DONE = {
 }
 
 
-@bp.get("/<slug>/queue", defaults={"name": "pending"})
+@bp.get("/<slug>/queue")
 @bp.get("/<slug>/queue/<name>")
 @auth.requires_role(Role.MODERATOR)
-def queue(slug: str, name: str) -> tuple[str, int]:
+def queue(slug: str, name: str = "pending") -> tuple[str, int]:
     """Show one page of a queue, filtered, newest or oldest first."""
     if name not in queues.QUEUES:
         abort(404)
@@ -141,7 +141,7 @@ def edit(slug: str, comment_id: int) -> Response | tuple[str, int]:
     form = EditForm()
     if request.method == "GET":
         form.body.data = comment.body
-        form.next.data = request.args.get("next", "")
+        form.next.data = _back(request.args.get("next"))
     elif form.validate():
         with unit_of_work():
             moderation.edit(
