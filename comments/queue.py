@@ -90,8 +90,9 @@ def bad_query(field_name: str, detail: str) -> errors.CommentsError:
     return errors.CommentsError(detail, errors={field_name: detail})
 
 
-def _encode(order: str, comment: Comment) -> str:
-    raw = json.dumps([order, comment.created_at.isoformat(), comment.id], separators=(",", ":"))
+def encode_cursor(order: str, created_at: datetime, comment_id: int) -> str:
+    """Return the cursor to the comments after this one in ``order``."""
+    raw = json.dumps([order, created_at.isoformat(), comment_id], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -164,7 +165,7 @@ def list_queue(
     rows = list(db.session.scalars(query.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = _encode(order, rows[-1]) if more else None
+    next_cursor = encode_cursor(order, rows[-1].created_at, rows[-1].id) if more else None
     return QueuePage(name, order, _with_context(rows), next_cursor)
 
 
