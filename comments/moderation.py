@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, case, event, func, select, update
 
-from comments import audit, database, errors
+from comments import audit, database, errors, markup
 from comments import reasons as reason_codes
 from comments.extensions import db
-from comments.models import MAX_ID, AuditEvent, Comment, Status, Thread, utcnow
+from comments.models import MAX_ID, AuditEvent, Comment, CommentRevision, Status, Thread, utcnow
 
 _CHANGING: ContextVar[bool] = ContextVar("comments_changing_status", default=False)
 
@@ -83,6 +83,8 @@ def set_status(
         comment.status = status
     if reasons is not None:
         comment.hold_reasons = list(reasons)
+    if comment.pinned and not is_visible(status):
+        comment.pinned = False  # pinned implies shown: a thread's pins stay few
     if comment not in db.session:
         db.session.add(comment)
     db.session.flush()
@@ -193,14 +195,7 @@ def decide(
             errors={"decision": "must be approve, reject, spam, delete or restore"},
         )
     database.writing()
-    comment = db.session.get(Comment, comment_id) if 0 < comment_id <= MAX_ID else None
-    thread = db.session.get(Thread, comment.thread_id) if comment is not None else None
-    if (
-        comment is None
-        or thread is None
-        or (site_ids is not None and thread.site_id not in site_ids)
-    ):
-        raise errors.NotFound(f"There is no comment {comment_id}.")
+    comment = _staff_comment(comment_id, site_ids)
     target = DECISIONS[decision]
     if target is None:
         if comment.status not in _REMOVED:
@@ -210,6 +205,19 @@ def decide(
             )
         target = _status_before_removal(comment)
     set_status(comment, target, actor=actor, note=note)
+    return comment
+
+
+def _staff_comment(comment_id: int, site_ids: list[int] | None) -> Comment:
+    """Return a comment on one of ``site_ids`` (None: any), or raise NotFound."""
+    comment = db.session.get(Comment, comment_id) if 0 < comment_id <= MAX_ID else None
+    thread = db.session.get(Thread, comment.thread_id) if comment is not None else None
+    if (
+        comment is None
+        or thread is None
+        or (site_ids is not None and thread.site_id not in site_ids)
+    ):
+        raise errors.NotFound(f"There is no comment {comment_id}.")
     return comment
 
 
@@ -237,3 +245,189 @@ def queue(
             Thread.site_id.in_(site_ids)
         )
     return list(db.session.scalars(query))
+
+
+#: Reasons a moderator gives for rejecting a comment (the audit log keeps the code).
+REJECT_REASONS: dict[str, str] = {
+    "off_topic": "Off topic",
+    "abuse": "Abuse",
+    "spam": "Spam",
+    "personal_attack": "Personal attack",
+    "legal": "Legal",
+    "other": "Other",
+}
+#: At most this many roots are pinned in a thread: the first page stays bounded.
+MAX_PINNED = 3
+MARKS = ("pinned", "featured")
+
+
+def reject_note(code: str, note: str | None = None) -> str:
+    """Return the audit log's words for a rejection: its reason code and the note."""
+    if code not in REJECT_REASONS:
+        raise errors.ValidationFailed(
+            f"Choose a reason for the rejection, not {code!r}."
+            if code
+            else "Choose a reason for the rejection.",
+            errors={"reason": "must be one of " + ", ".join(REJECT_REASONS)},
+        )
+    note = (note or "").strip()
+    return f"{code}: {note}" if note else code
+
+
+def keep_revision(comment: Comment, *, editor: str, note: str | None = None) -> CommentRevision:
+    """Keep the text ``comment`` has now, before an edit replaces it (``editor``: who edits)."""
+    revision = CommentRevision(
+        comment_id=comment.id,
+        body=comment.body,
+        html=comment.html,
+        edited_at=utcnow(),
+        editor=editor[:254],
+        note=note[:500] if note else None,
+    )
+    db.session.add(revision)
+    return revision
+
+
+def edit(
+    comment_id: int,
+    body: str,
+    *,
+    actor: audit.Actor,
+    note: str,
+    site_ids: list[int] | None = None,
+) -> Comment:
+    """Replace a comment's text as staff, keeping the earlier text as a revision.
+
+    The Markdown is rendered through the same sanitizer as readers' text; the
+    status stays as it is. ``note`` (why) is required and goes into the log.
+    """
+    note = note.strip()
+    if not note:
+        raise errors.ValidationFailed(
+            "Say why you edit the comment.", errors={"note": "A note is required."}
+        )
+    html = markup.render(body)
+    if not markup.plain_text(html).strip():
+        raise errors.ValidationFailed(
+            "The text is empty once formatting is removed.", errors={"body": "No visible text."}
+        )
+    database.writing()
+    comment = _staff_comment(comment_id, site_ids)
+    if body == comment.body:
+        return comment
+    thread = db.session.get(Thread, comment.thread_id)
+    keep_revision(comment, editor=actor.label, note=note)
+    audit.record(
+        actor,
+        "comment.edited",
+        site_id=thread.site_id if thread else None,
+        target=("comment", comment.id),
+        reason=note,
+        before={"body": comment.body},
+        after={"body": body},
+    )
+    comment.body, comment.html = body, html
+    comment.markup_version = markup.POLICY_VERSION
+    comment.edited_at = utcnow()
+    db.session.flush()
+    return comment
+
+
+def mark(
+    comment_id: int,
+    what: str,
+    value: bool,
+    *,
+    actor: audit.Actor,
+    site_ids: list[int] | None = None,
+) -> Comment:
+    """Pin or feature a comment (or take the mark off), in the audit log.
+
+    Only a visible root comment can be pinned, and at most ``MAX_PINNED``
+    per thread, so that a thread's first page stays small.
+    """
+    if what not in MARKS:
+        raise errors.ValidationFailed(
+            f"Unknown mark {what!r}.", errors={"action": "must be pinned or featured"}
+        )
+    database.writing()
+    comment = _staff_comment(comment_id, site_ids)
+    old = bool(getattr(comment, what))
+    if old == value:
+        return comment
+    if what == "pinned" and value:
+        _check_pinnable(comment)
+    thread = db.session.get(Thread, comment.thread_id)
+    audit.record(
+        actor,
+        f"comment.{'' if value else 'un'}{'pin' if what == 'pinned' else 'feature'}",
+        site_id=thread.site_id if thread else None,
+        target=("comment", comment.id),
+        before={what: old},
+        after={what: value},
+    )
+    setattr(comment, what, value)
+    db.session.flush()
+    return comment
+
+
+def _check_pinnable(comment: Comment) -> None:
+    if comment.root_id is not None:
+        raise errors.Conflict("Only top-level comments can be pinned.", code="not_a_root")
+    if not is_visible(comment.status):
+        raise errors.Conflict("Only approved comments can be pinned.", code="not_visible")
+    pinned = db.session.scalar(
+        select(func.count(Comment.id)).where(
+            Comment.thread_id == comment.thread_id, Comment.pinned.is_(True)
+        )
+    )
+    if (pinned or 0) >= MAX_PINNED:
+        raise errors.Conflict(
+            f"A thread has at most {MAX_PINNED} pinned comments; unpin one first.",
+            code="too_many_pinned",
+        )
+
+
+_MARKING = {
+    "pin": ("pinned", True),
+    "unpin": ("pinned", False),
+    "feature": ("featured", True),
+    "unfeature": ("featured", False),
+}
+ACTIONS = (*DECISIONS, *_MARKING)
+MAX_BULK = 100
+
+
+def act(
+    comment_ids: list[int],
+    action: str,
+    *,
+    actor: audit.Actor,
+    site_ids: list[int] | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+) -> list[Comment]:
+    """Apply one action to each of ``comment_ids``: all of them, or (on any error) none.
+
+    An error raised for one comment leaves the caller's unit of work to roll
+    back the others. A rejection needs a reason code (``REJECT_REASONS``).
+    """
+    if action not in ACTIONS:
+        raise errors.ValidationFailed(
+            f"Unknown action {action!r}.", errors={"action": "must be one of " + ", ".join(ACTIONS)}
+        )
+    if not comment_ids or len(comment_ids) > MAX_BULK:
+        raise errors.ValidationFailed(
+            f"Choose 1 to {MAX_BULK} comments.", errors={"ids": "no comment chosen"}
+        )
+    note = (note or "").strip() or None
+    if action == "reject":
+        note = reject_note(reason or "", note)
+    done = []
+    for comment_id in dict.fromkeys(comment_ids):
+        if action in _MARKING:
+            what, value = _MARKING[action]
+            done.append(mark(comment_id, what, value, actor=actor, site_ids=site_ids))
+        else:
+            done.append(decide(comment_id, action, actor=actor, note=note, site_ids=site_ids))
+    return done

@@ -121,6 +121,7 @@ def edit_comment(
     comment, site = _own_comment(comment_id, token, policy, origin)
     held = spam.hold_reasons(html=html, moderation=site.moderation, max_links=policy.max_links)
     if body != comment.body:
+        moderation.keep_revision(comment, editor="author")
         comment.body, comment.html = body, html
         comment.markup_version = markup.POLICY_VERSION
         comment.edited_at = utcnow()

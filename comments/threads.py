@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, select, tuple_, u
 from comments import database, errors, sites
 from comments.extensions import db
 from comments.models import MAX_ID, Comment, Site, Status, Thread
+from comments.moderation import MAX_PINNED
 
 SORTS = ("newest", "oldest", "top")
 
@@ -138,9 +139,27 @@ def _roots_query(thread_id: int, sort: str, *, backwards: bool = False) -> Selec
             Comment.thread_id == thread_id,
             Comment.status == Status.APPROVED,
             Comment.depth == 0,
+            # Pinned roots head the first page instead (see _pinned_roots).
+            Comment.pinned.is_(False),
         )
         .order_by(*order)
     )
+
+
+def _pinned_roots(thread_id: int) -> list[Comment]:
+    """Return the thread's pinned roots (a few at most), the earliest pinned first."""
+    query = (
+        select(Comment)
+        .where(
+            Comment.thread_id == thread_id,
+            Comment.status == Status.APPROVED,
+            Comment.depth == 0,
+            Comment.pinned.is_(True),
+        )
+        .order_by(Comment.id)
+        .limit(MAX_PINNED)
+    )
+    return list(db.session.scalars(query))
 
 
 def find_thread(site: Site, key: str) -> Thread | None:
@@ -233,8 +252,9 @@ def get_page(
         root = target if target.root_id is None else db.session.get(Comment, target.root_id)
         if root is None or root.status != Status.APPROVED:
             raise errors.NotFound("That comment is not in this discussion.")
-        anchor = _key_tuple(root, sort)
-        query = query.where(_after(sort, anchor, inclusive=True))
+        if not root.pinned:  # a pinned root is on the first page
+            anchor = _key_tuple(root, sort)
+            query = query.where(_after(sort, anchor, inclusive=True))
     elif cursor is not None:
         anchor, backwards = _key_values(cursor, sort)
         if backwards:
@@ -256,6 +276,8 @@ def get_page(
             top = _key_tuple(roots[0], sort) if roots else anchor
             if _any_before(thread.id, sort, top):
                 prev_cursor = _encode([sort, _cursor_value(top[0]), top[1], _BEFORE])
+    if anchor is None:
+        roots = _pinned_roots(thread.id) + roots
     nodes = _attach_replies(roots, replies_per_root, target)
     return Page(site, thread, thread_key, sort, nodes, next_cursor, prev_cursor)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import text
 
@@ -64,3 +66,30 @@ def test_counts_with_the_site_origins_read_threads_by_key(app):
     )
     assert "uq_threads_site_key" in plan or "sqlite_autoindex_threads" in plan
     assert "SCAN threads" not in plan
+
+
+def _queue_plan(app, name: str, order: str, cursor: bool, **filters: str) -> str:
+    from comments import queue
+
+    with app.app_context():
+        key = queue.encode_cursor(order, datetime(2026, 11, 20), 500) if cursor else None
+        query = queue.listing_query(
+            1, name, order=order, cursor=key, filters=queue.Filters(**filters)
+        ).limit(21)
+        sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    return _plan(app, sql)
+
+
+@pytest.mark.parametrize("cursor", [False, True])
+@pytest.mark.parametrize("order", ["newest", "oldest"])
+@pytest.mark.parametrize("name", ["pending", "reported", "spam", "approved", "all"])
+def test_a_queue_page_reads_an_index_in_order(app, name, order, cursor):
+    plan = _queue_plan(app, name, order, cursor)
+    index = "ix_comments_created" if name == "all" else "ix_comments_queue"
+    assert f"USING INDEX {index}" in plan or f"USING COVERING INDEX {index}" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan  # no sort of the whole queue
+
+
+def test_a_queue_filtered_by_author_or_text_still_walks_the_index(app):
+    plan = _queue_plan(app, "pending", "newest", True, author="ada", text="word")
+    assert "ix_comments_queue" in plan and "TEMP B-TREE" not in plan, plan

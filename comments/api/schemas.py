@@ -209,6 +209,8 @@ class CommentOut(BaseModel):
     created_at: str = Field(json_schema_extra={"format": "date-time"})
     edited_at: str | None = Field(json_schema_extra={"format": "date-time"})
     status: Literal["approved", "pending"]
+    pinned: bool = Field(description="Shown first on the thread's first page.")
+    featured: bool = Field(description="Picked out by a moderator.")
     votes: Votes
     reply_count: int = Field(description="Visible direct replies.")
     in_reply_to: InReplyTo | None

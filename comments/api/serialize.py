@@ -41,6 +41,8 @@ def comment(node: Node, *, is_root: bool | None = None) -> dict[str, Any]:
         "created_at": timestamp(c.created_at),
         "edited_at": timestamp(c.edited_at),
         "status": str(c.status),
+        "pinned": bool(c.pinned),
+        "featured": bool(c.featured),
         "votes": {"up": c.votes_up, "down": c.votes_down, "score": c.score},
         "reply_count": c.reply_count,
         "in_reply_to": (

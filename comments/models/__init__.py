@@ -16,6 +16,7 @@ from comments.models.core import (
     utcnow,
 )
 from comments.models.reports import Report, ReportReason
+from comments.models.revisions import CommentRevision
 from comments.models.staff import AuditEvent, Moderator, ModeratorRole, Role
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "AuditEvent",
     "Author",
     "Comment",
+    "CommentRevision",
     "Moderation",
     "Moderator",
     "ModeratorRole",

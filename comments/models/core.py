@@ -128,6 +128,9 @@ class Comment(db.Model):  # type: ignore[name-defined]
         Index("ix_comments_root", "root_id", "status", "id"),
         Index("ix_comments_author_thread", "author_id", "thread_id"),
         Index("ix_comments_parent", "parent_id"),
+        # The moderation queues: one status (or all), newest or oldest first.
+        Index("ix_comments_queue", "status", "created_at", "id"),
+        Index("ix_comments_created", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -166,10 +169,13 @@ class Comment(db.Model):  # type: ignore[name-defined]
     # Visible direct replies, and (on roots) visible replies in the whole subtree.
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
     descendant_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Shown first on the first page of its thread (roots only, a few per thread).
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     # When a moderator approved the comment after readers' reports had held
     # it: from then on reports are still taken but never hold it again.
     reports_cleared_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Picked out by a moderator; the API says so and the widget may mark it.
+    featured: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     remote_addr: Mapped[str | None] = mapped_column(String(45))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(DateTime)
