@@ -14,11 +14,13 @@ Reason = dict[str, Any]
 
 PREMODERATED = "premoderated"
 TOO_MANY_LINKS = "too_many_links"
+SANCTIONED = "sanctioned"
 
 _ENGLISH = {
     PREMODERATED: "Comments on this site appear after a moderator has approved them.",
     TOO_MANY_LINKS: "Comments with more than {limit} links are checked by a moderator "
     "before they appear.",
+    SANCTIONED: "Your comments on this site appear after a moderator has approved them.",
 }
 
 

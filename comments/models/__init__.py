@@ -15,6 +15,7 @@ from comments.models.core import (
     Thread,
     utcnow,
 )
+from comments.models.sanctions import Sanction, SanctionKind, TargetKind
 from comments.models.staff import AuditEvent, Moderator, ModeratorRole, Role
 
 __all__ = [
@@ -26,8 +27,11 @@ __all__ = [
     "Moderator",
     "ModeratorRole",
     "Role",
+    "Sanction",
+    "SanctionKind",
     "Site",
     "Status",
+    "TargetKind",
     "Thread",
     "utcnow",
 ]

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -128,6 +129,16 @@ class Comment(db.Model):  # type: ignore[name-defined]
         Index("ix_comments_root", "root_id", "status", "id"),
         Index("ix_comments_author_thread", "author_id", "thread_id"),
         Index("ix_comments_parent", "parent_id"),
+        # Sanctions and reports by address, without the address.
+        Index("ix_comments_client_key", "client_key"),
+        # Retention: only comments that still hold a raw address, oldest first.
+        Index(
+            "ix_comments_addressed",
+            "created_at",
+            "id",
+            postgresql_where=text("remote_addr IS NOT NULL"),
+            sqlite_where=text("remote_addr IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,7 +178,10 @@ class Comment(db.Model):  # type: ignore[name-defined]
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
     descendant_count: Mapped[int] = mapped_column(Integer, default=0)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The raw address is kept for RETENTION_ADDRESS_DAYS (see comments.retention);
+    # its keyed hash (identity.client_key) stays, for sanctions by address.
     remote_addr: Mapped[str | None] = mapped_column(String(45))
+    client_key: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(DateTime)
 
