@@ -36,7 +36,7 @@ _SET_KEY = update(Comment).where(Comment.id == bindparam("cid")).values(client_k
 
 
 def clear_addresses(before: datetime, *, secret: str, limit: int = 1000) -> int:
-    """Replace the raw address of up to ``limit`` comments posted before ``before``; return how many.
+    """Clear the raw address of up to ``limit`` comments posted before ``before``; say how many.
 
     A comment stored before client keys existed gets its key from the address
     first, so a sanction by address still finds it afterwards.
