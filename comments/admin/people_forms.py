@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -44,9 +46,13 @@ class SanctionForm(FlaskForm):
     reason = StringField("Why (for the audit log)", validators=[LengthOf(max=500)])
     reject_recent = BooleanField("With a ban, reject their comments of the last 30 days")
 
-    def validate_days(self, field: IntegerField) -> None:
-        if self.kind.data == "suspend" and field.data is None:
-            raise ValidationError("Say for how many days to suspend.")
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Check the fields, then that a suspension says for how long."""
+        valid = super().validate(extra_validators)
+        if self.kind.data == "suspend" and self.days.data is None and not self.days.errors:
+            self.days.errors.append("Say for how many days to suspend.")
+            valid = False
+        return valid
 
     def validate_reject_recent(self, field: BooleanField) -> None:
         if field.data and self.kind.data != "ban":
