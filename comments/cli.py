@@ -167,7 +167,7 @@ def thread() -> None:
 def _set_closed(slug: str, key: str, closed: bool) -> None:
     try:
         with unit_of_work():
-            threads.set_closed(slug, key, closed)
+            threads.close(slug, key, closed, actor=moderation_cli._operator())
     except errors.CommentsError as exc:
         raise _fail(exc) from exc
     click.echo(f"{'closed' if closed else 'opened'} {slug}/{key}")

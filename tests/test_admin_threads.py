@@ -240,3 +240,10 @@ def test_a_moderator_of_another_site_gets_404_for_every_page_and_action(app, cli
 def test_signed_out_visitors_are_sent_to_sign_in(app, client, site):
     assert client.get("/admin/news/threads").status_code == 302
     assert client.get("/admin/news/threads/1").status_code == 302
+
+
+def test_closing_from_the_command_line_is_audited_too(app, runner, site):
+    assert runner.invoke(args=["thread", "close", "news", "story-9"]).exit_code == 0
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent)).one()
+        assert event.action == "thread.closed" and event.actor.startswith("cli:")
