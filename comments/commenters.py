@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 
 from comments import errors, identity, sanctions
 from comments.extensions import db
-from comments.models import MAX_ID, Author, Comment, Sanction, Status, Thread
+from comments.models import MAX_ID, Author, Comment, Sanction, Status, TargetKind, Thread
 
 MAX_QUERY = 200
 
@@ -152,3 +152,21 @@ def recent_comments(
     found = list(db.session.scalars(query.limit(limit + 1)))
     page = found[:limit]
     return page, page[-1].id if len(found) > limit and page else None
+
+
+def target(author: Author, kind: TargetKind) -> sanctions.Target:
+    """Return how a sanction names this commenter: their author row, or their latest address."""
+    if kind == TargetKind.CLIENT:
+        key = db.session.scalar(
+            select(Comment.client_key)
+            .where(Comment.author_id == author.id, Comment.client_key.is_not(None))
+            .order_by(Comment.id.desc())
+            .limit(1)
+        )
+        if key is None:
+            raise errors.ValidationFailed(
+                "This commenter's comments have no address on record.",
+                errors={"target": "no address on record"},
+            )
+        return TargetKind.CLIENT, key
+    return TargetKind.AUTHOR, str(author.id)

@@ -271,3 +271,13 @@ def test_a_moderator_of_another_site_gets_404_for_every_page_and_action(app, cli
     with app.app_context():
         assert db.session.get(Sanction, sanction_id).lifted_at is None
     assert _sanctions(app) == [("premoderate", "author", str(author_id))]
+
+
+def test_a_sanction_by_address_needs_an_address_on_record(app, signed_in):
+    assert _post(signed_in, author={"name": "Old"}).status_code == 201
+    with app.app_context(), unit_of_work():
+        db.session.execute(update(Comment).values(client_key=None))
+    response = _sanction(signed_in, _author(app, "Old"), kind="ban", target="client")
+    assert response.status_code == 422
+    assert "no address on record" in response.get_data(as_text=True)
+    assert _sanctions(app) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from comments import commenters, errors, sanctions
+from comments import commenters, sanctions
 from comments.admin import auth, bp
 from comments.admin.people_forms import LiftForm, SanctionForm
 from comments.admin.threads import id_arg, queue_url, text_arg
@@ -56,17 +56,10 @@ def sanction_add(slug: str, author_id: int) -> Response | tuple[str, int]:
     form = SanctionForm()
     if not form.validate_on_submit():
         return _profile(author_id, form, 400)
-    if form.target.data == TargetKind.CLIENT:
-        keys = commenters.history(author).client_keys
-        if not keys:
-            raise errors.ValidationFailed("This commenter's comments have no address on record.")
-        target: sanctions.Target = (TargetKind.CLIENT, keys[0])
-    else:
-        target = (TargetKind.AUTHOR, str(author.id))
     with unit_of_work():
         _sanction, rejected = sanctions.add(
             g.site.id,
-            target,
+            commenters.target(author, TargetKind(form.target.data)),
             SanctionKind(form.kind.data),
             actor=auth.actor(),
             days=form.days.data,
