@@ -10,7 +10,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade as migrate_upgrade
 from werkzeug.serving import run_simple
 
-from comments import errors, maintenance, moderation_cli, posting, sites, threads
+from comments import errors, maintenance, moderation_cli, posting, sanctions_cli, sites, threads
 from comments.database import unit_of_work
 from comments.pages import DEMO_SITE
 
@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     for command in (serve, site, thread, rerender, recount):
         app.cli.add_command(command)
     moderation_cli.init_app(app)
+    sanctions_cli.init_app(app)
 
 
 def _fail(exc: errors.CommentsError) -> click.ClickException:
@@ -166,7 +167,7 @@ def thread() -> None:
 def _set_closed(slug: str, key: str, closed: bool) -> None:
     try:
         with unit_of_work():
-            threads.set_closed(slug, key, closed)
+            threads.close(slug, key, closed, actor=moderation_cli._operator())
     except errors.CommentsError as exc:
         raise _fail(exc) from exc
     click.echo(f"{'closed' if closed else 'opened'} {slug}/{key}")

@@ -70,6 +70,8 @@ DEFAULTS: dict[str, Any] = {
     "SPAM_MAX_LINKS": 3,
     # Characters of Markdown in one comment, after trimming.
     "MAX_BODY_LENGTH": 10_000,
+    # Days a comment keeps its raw client address; then only its keyed hash.
+    "RETENTION_ADDRESS_DAYS": 7,
 }
 
 

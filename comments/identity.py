@@ -20,6 +20,8 @@ from comments.extensions import db
 from comments.models import Author
 
 GUEST = "guest"
+# A guest's identity when they gave an email: this prefix and the email's keyed hash.
+EMAIL_IDENTITY = "e:"
 _EDIT_SALT = "comments.edit-token"
 
 
@@ -43,13 +45,18 @@ def client_key(secret: str, remote_addr: str | None) -> str:
     return _keyed(secret, "client", remote_addr or "")[:32]
 
 
+def email_key(secret: str, email: str) -> str:
+    """Return the keyed hash of an email: how guests and sanctions name it, never in clear."""
+    return _keyed(secret, "guest-email", email.strip().casefold())
+
+
 def guest_identity(
     secret: str, name: str, email: str | None, remote_addr: str | None = None
 ) -> str:
     """Return what makes a guest the same guest next time (never the name alone)."""
     normalised = (email or "").strip().casefold()
     if normalised:
-        return "e:" + _keyed(secret, "guest-email", normalised)
+        return EMAIL_IDENTITY + email_key(secret, normalised)
     basis = f"{name.strip().casefold()}\x00{client_key(secret, remote_addr)}"
     return "n:" + _keyed(secret, "guest-name", basis)
 

@@ -10,7 +10,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from comments import database, errors, identity, markup, moderation, sites, spam, threads
+from comments import (
+    database,
+    errors,
+    identity,
+    markup,
+    moderation,
+    sanctions,
+    sites,
+    spam,
+    threads,
+)
 from comments import reasons as reason_codes
 from comments.extensions import db
 from comments.models import MAX_ID, Comment, Site, Status, Thread, utcnow
@@ -85,9 +95,11 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
     author = identity.guest_author(
         site.id, new.name, new.email, remote_addr=new.remote_addr, secret=policy.secret
     )
+    client = identity.client_key(policy.secret, new.remote_addr) if new.remote_addr else None
+    held = sanctions.check(site.id, author, client, utcnow())
     if author.id is not None and _is_duplicate(thread.id, author.id, body):
         raise errors.Conflict("You have already posted this comment here.", code="duplicate")
-    held = spam.hold_reasons(html=html, moderation=site.moderation, max_links=policy.max_links)
+    held += spam.hold_reasons(html=html, moderation=site.moderation, max_links=policy.max_links)
     if policy.admit is not None:
         policy.admit()
     comment = Comment(
@@ -102,6 +114,7 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
         html=html,
         markup_version=markup.POLICY_VERSION,
         remote_addr=new.remote_addr,
+        client_key=client,
     )
     moderation.set_status(comment, Status.PENDING if held else Status.APPROVED, reasons=held)
     return Posted(comment, held, in_reply_to, _editable_until(comment, policy))
@@ -119,7 +132,8 @@ def edit_comment(
     html = _render(body)
     database.writing()
     comment, site = _own_comment(comment_id, token, policy, origin)
-    held = spam.hold_reasons(html=html, moderation=site.moderation, max_links=policy.max_links)
+    held = sanctions.check(site.id, comment.author, comment.client_key, utcnow())
+    held += spam.hold_reasons(html=html, moderation=site.moderation, max_links=policy.max_links)
     if body != comment.body:
         moderation.keep_revision(comment, editor="author")
         comment.body, comment.html = body, html

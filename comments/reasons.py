@@ -16,12 +16,14 @@ PREMODERATED = "premoderated"
 TOO_MANY_LINKS = "too_many_links"
 # {"count": 3, "reasons": {"abuse": 2, "spam": 1}}: readers' reports held it.
 REPORTED = "reported"
+SANCTIONED = "sanctioned"
 
 _ENGLISH = {
     PREMODERATED: "Comments on this site appear after a moderator has approved them.",
     TOO_MANY_LINKS: "Comments with more than {limit} links are checked by a moderator "
     "before they appear.",
     REPORTED: "Reported by {count} readers: {tallies}.",
+    SANCTIONED: "Your comments on this site appear after a moderator has approved them.",
 }
 # How the report reasons read in a sentence.
 _REPORT_WORDS = {"spam": "spam", "abuse": "abuse", "off_topic": "off topic", "other": "other"}

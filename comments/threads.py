@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, select, tuple_, union_all
 
-from comments import database, errors, sites
+from comments import audit, database, errors, sites
 from comments.extensions import db
 from comments.models import MAX_ID, Comment, Site, Status, Thread
 from comments.moderation import MAX_PINNED
@@ -468,4 +468,17 @@ def set_closed(site_slug: str, key: str, closed: bool) -> Thread:
         db.session.add(thread)
     thread.closed = closed
     db.session.flush()
+    return thread
+
+
+def close(site_slug: str, key: str, closed: bool, *, actor: audit.Actor) -> Thread:
+    """Close or reopen a thread as staff, in the caller's unit of work, and log it."""
+    thread = set_closed(site_slug, key, closed)
+    audit.record(
+        actor,
+        "thread.closed" if closed else "thread.opened",
+        site_id=thread.site_id,
+        target=("thread", thread.id),
+        after={"key": thread.key, "closed": closed},
+    )
     return thread

@@ -26,7 +26,9 @@ from sqlalchemy.orm import Session, UOWTransaction
 from comments.models import Author, Comment, Status, Thread
 
 # Columns that readers never see: changing only these leaves pages as they are.
-_UNSEEN_COMMENT = frozenset({"remote_addr", "hold_reasons", "flag_count", "markup_version"})
+_UNSEEN_COMMENT = frozenset(
+    {"remote_addr", "client_key", "hold_reasons", "flag_count", "markup_version"}
+)
 _UNSEEN_THREAD = frozenset({"version"})
 _SEEN_AUTHOR = frozenset({"avatar_url", "avatar_seed", "badges"})
 

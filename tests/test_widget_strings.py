@@ -17,6 +17,7 @@ REASON_CODES = {
     "premoderated": set(),
     "too_many_links": {"count", "limit"},
     "reported": {"count"},
+    "sanctioned": set(),
 }
 STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 

@@ -17,6 +17,7 @@ from comments.models.core import (
 )
 from comments.models.reports import Report, ReportReason
 from comments.models.revisions import CommentRevision
+from comments.models.sanctions import Sanction, SanctionKind, TargetKind
 from comments.models.staff import AuditEvent, Moderator, ModeratorRole, Role
 
 __all__ = [
@@ -31,8 +32,11 @@ __all__ = [
     "Report",
     "ReportReason",
     "Role",
+    "Sanction",
+    "SanctionKind",
     "Site",
     "Status",
+    "TargetKind",
     "Thread",
     "utcnow",
 ]

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -131,6 +132,16 @@ class Comment(db.Model):  # type: ignore[name-defined]
         # The moderation queues: one status (or all), newest or oldest first.
         Index("ix_comments_queue", "status", "created_at", "id"),
         Index("ix_comments_created", "created_at", "id"),
+        # Sanctions and reports by address, without the address.
+        Index("ix_comments_client_key", "client_key"),
+        # Retention: only comments that still hold a raw address, oldest first.
+        Index(
+            "ix_comments_addressed",
+            "created_at",
+            "id",
+            postgresql_where=text("remote_addr IS NOT NULL"),
+            sqlite_where=text("remote_addr IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -176,7 +187,10 @@ class Comment(db.Model):  # type: ignore[name-defined]
     reports_cleared_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Picked out by a moderator; the API says so and the widget may mark it.
     featured: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The raw address is kept for RETENTION_ADDRESS_DAYS (see comments.retention);
+    # its keyed hash (identity.client_key) stays, for sanctions by address.
     remote_addr: Mapped[str | None] = mapped_column(String(45))
+    client_key: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(DateTime)
 
