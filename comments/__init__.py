@@ -32,6 +32,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from comments.sessions import AdminSessionInterface
 
     app.session_interface = AdminSessionInterface()
+    from comments import passwords
+
+    passwords.configure(
+        time_cost=int(app.config["PASSWORD_TIME_COST"]),
+        memory_kib=int(app.config["PASSWORD_MEMORY_KIB"]),
+    )
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     database.init_app(app)

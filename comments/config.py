@@ -52,6 +52,9 @@ DEFAULTS: dict[str, Any] = {
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,
     # CSRF tokens of admin forms last as long as the session.
     "WTF_CSRF_TIME_LIMIT": None,
+    # argon2id's cost for staff passwords (argon2-cffi's defaults).
+    "PASSWORD_TIME_COST": 3,
+    "PASSWORD_MEMORY_KIB": 65536,
     # Sign-in attempts, per address and per account.
     "RATELIMIT_LOGIN": "10 per minute;100 per day",
     "RATELIMIT_LOGIN_ACCOUNT": "5 per minute;30 per day",

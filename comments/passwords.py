@@ -13,6 +13,19 @@ _hasher = PasswordHasher()
 _DUMMY = _hasher.hash("no account has this password")
 
 
+def configure(*, time_cost: int, memory_kib: int) -> None:
+    """Set argon2id's cost for this process (``PASSWORD_TIME_COST``, ``PASSWORD_MEMORY_KIB``).
+
+    The defaults are argon2-cffi's (RFC 9106's second recommendation); hashes
+    made with other costs still verify, and are upgraded at the next sign-in.
+    """
+    global _hasher, _DUMMY
+    if (_hasher.time_cost, _hasher.memory_cost) == (time_cost, memory_kib):
+        return
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+    _DUMMY = _hasher.hash("no account has this password")
+
+
 def hash_password(password: str) -> str:
     """Return the argon2id hash of ``password``."""
     return _hasher.hash(password)

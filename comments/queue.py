@@ -49,6 +49,7 @@ class Filters:
     thread: str = ""
     author: str = ""
     text: str = ""
+    comment: int | None = None
 
 
 @dataclass
@@ -146,6 +147,8 @@ def _listing(site_id: int, name: str, filters: Filters) -> Select[Any]:
         )
     if filters.text:
         query = query.where(Comment.body.icontains(filters.text, autoescape=True))
+    if filters.comment is not None:
+        query = query.where(Comment.id == filters.comment)
     return query
 
 

@@ -94,6 +94,9 @@ def make_config(database_url: str, tmp_path: Path, **overrides: Any) -> dict[str
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": REDIS_URL or "memory://",
         "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        # Cheap password hashing: the suite signs in hundreds of times.
+        "PASSWORD_TIME_COST": 1,
+        "PASSWORD_MEMORY_KIB": 1024,
     }
     config.update(overrides)
     return config

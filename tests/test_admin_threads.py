@@ -247,3 +247,14 @@ def test_closing_from_the_command_line_is_audited_too(app, runner, site):
     with app.app_context():
         event = db.session.scalars(select(AuditEvent)).one()
         assert event.action == "thread.closed" and event.actor.startswith("cli:")
+
+
+def test_decide_links_open_the_queue_on_that_comment_alone(app, signed_in, site):
+    client = signed_in
+    first = factories.post_ok(client, body="The first one.")
+    factories.post_ok(client, body="Another one.")
+    page = _page(client, f"/admin/news/threads/{_thread_id(app)}")
+    link = re.search(r'href="([^"]*comment={}[^"]*)"'.format(first["id"]), page)
+    assert link, page
+    queue = _page(client, link.group(1).replace("&amp;", "&"))
+    assert "The first one." in queue and "Another one." not in queue

@@ -45,6 +45,8 @@ class QueueFilterForm(FlaskForm):
     )
     limit = IntegerField("Per page", validators=[Optional(), NumberRange(min=1, max=100)])
     cursor = HiddenField(validators=[Optional(), Length(max=200)])
+    # One comment, for links from the threads and commenters pages.
+    comment = IntegerField("Comment id", validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
 
 
 class ActionForm(FlaskForm):

@@ -64,6 +64,7 @@ def queue(slug: str, name: str = "pending") -> tuple[str, int]:
             thread=(filters.thread.data or "").strip(),
             author=(filters.author.data or "").strip(),
             text=(filters.text.data or "").strip(),
+            comment=filters.comment.data,
         ),
         order=filters.order.data or "newest",
         cursor=filters.cursor.data or None,

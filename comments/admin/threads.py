@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from comments import thread_lists, threads
@@ -32,11 +32,9 @@ def text_arg(name: str, limit: int = 200) -> str:
     return value
 
 
-def queue_url(comment_id: int) -> str | None:
-    """Return where a comment is decided in the queue, once the queue has a page."""
-    if "admin.queue" not in current_app.view_functions:
-        return None
-    return url_for("admin.queue", slug=g.site.slug, status="all", comment=comment_id)
+def queue_url(comment_id: int) -> str:
+    """Return where a comment is decided: the All queue narrowed to that comment."""
+    return url_for("admin.queue", slug=g.site.slug, name="all", comment=comment_id)
 
 
 @bp.get("/<slug>/threads", endpoint="threads")
