@@ -14,11 +14,20 @@ Reason = dict[str, Any]
 
 PREMODERATED = "premoderated"
 TOO_MANY_LINKS = "too_many_links"
+PREMODERATED_THREAD = "premoderated_thread"
+NEW_COMMENTER = "new_commenter"
+HAS_LINKS = "has_links"
+SUSPECT_WORD = "suspect_word"
 
 _ENGLISH = {
     PREMODERATED: "Comments on this site appear after a moderator has approved them.",
     TOO_MANY_LINKS: "Comments with more than {limit} links are checked by a moderator "
     "before they appear.",
+    PREMODERATED_THREAD: "Comments on this discussion appear after a moderator has approved them.",
+    NEW_COMMENTER: "Your first comments on this site are checked by a moderator before they "
+    "appear ({approved} of {needed} approved so far).",
+    HAS_LINKS: "Comments with links are checked by a moderator before they appear.",
+    SUSPECT_WORD: "A moderator will check this comment because it contains “{word}”.",
 }
 
 
