@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Integer, bindparam, func, select
 
 from comments import errors, markup, reasons
 from comments.extensions import db
@@ -89,8 +89,8 @@ def _new_commenter(rules: Rules) -> list[reasons.Reason]:
 # One indexed query (ix_comments_author_status), and it stops counting at what is needed.
 _APPROVED = select(func.count()).select_from(
     select(Comment.id)
-    .where(Comment.author_id == bindparam("aid"), Comment.status == Status.APPROVED)
-    .limit(bindparam("enough"))
+    .where(Comment.author_id == bindparam("aid", type_=Integer), Comment.status == Status.APPROVED)
+    .limit(bindparam("enough", type_=Integer))
     .subquery()
 )
 
