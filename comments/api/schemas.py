@@ -218,7 +218,8 @@ class ThreadOut(BaseModel):
     title: str | None
     closed: bool = Field(description="Closed by a moderator or by the site's auto-close rule.")
     closed_message: str | None = Field(
-        description="What to tell readers of a closed thread (null while it is open)."
+        description="The site's own words for a closed thread (null while it is open, or "
+        "when the site has none: then say it is closed in the reader's language)."
     )
     comment_count: int
     moderation: Literal["post", "pre"] = Field(

@@ -62,7 +62,8 @@ def thread(site: Site, value: Thread | None, key: str) -> dict[str, Any]:
         "url": value.url if value else None,
         "title": value.title if value else None,
         "closed": closed,
-        "closed_message": rules.message() if closed else None,
+        # Only the site's own words: the widget says the default in the reader's language.
+        "closed_message": rules.closed_message if closed else None,
         "comment_count": value.comment_count if value else 0,
         "moderation": (value.moderation if value else None) or site.moderation,
     }
