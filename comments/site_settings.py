@@ -184,6 +184,8 @@ def update_settings(
             origins = sorted({sites.normalise_origin(o) for o in origins if o.strip()})
         except errors.ValidationFailed as exc:
             problems["origins"] = exc.detail
+        if not origins:
+            problems["origins"] = "at least one origin is needed"
     if problems:
         raise errors.ValidationFailed("Some settings are not right.", errors=problems)
     before = _shown(site.settings or {}, site.moderation, site.origins)

@@ -148,6 +148,7 @@ def test_saving_stores_every_field_flashes_and_is_audited(app, signed_in):
         ("suspect_words", "*", "“*” needs at least one letter besides *."),
         ("origins", "ftp://news.example", "'ftp://news.example' is not an http(s) origin."),
         ("origins", "", "At least one origin."),
+        ("origins", "  \n ", "At least one origin is needed."),
     ],
 )
 def test_each_wrong_field_is_named_next_to_it_and_nothing_is_saved(
