@@ -175,3 +175,20 @@ def test_the_rules_apply_to_the_next_post_through_the_api(app, signed_in):
     answer = post(reader, body="Hello there")
     assert answer.status_code == 202
     assert answer.get_json()["reasons"][0]["code"] == "premoderated"
+
+
+def test_five_thousand_cyrillic_words_can_be_saved_from_the_page(app, signed_in):
+    letters = "абвгдежзиклмнопрстуфхцчшщэюя"
+    entries = [
+        "".join(letters[(n // len(letters) ** k) % len(letters)] for k in range(4)) + "ство"
+        for n in range(5000)
+    ]
+    response = _save(signed_in, suspect_words="\n".join(entries))
+    assert response.status_code == 302, response.status_code
+    assert len(_settings(app)[0]["suspect_words"]) == 5000
+
+
+def test_other_admin_requests_keep_the_small_size_limit(app, signed_in):
+    token = csrf_token(signed_in, URL)
+    response = signed_in.post("/admin/logout", data={"csrf_token": token, "x": "y" * 70_000})
+    assert response.status_code == 413

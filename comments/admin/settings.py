@@ -14,6 +14,17 @@ from comments.models import Role
 
 nav_entry("Settings", "admin.settings", Role.ADMIN)
 
+#: A settings form may carry thousands of words, percent-encoded (a Cyrillic
+#: letter is six bytes), past the app's MAX_CONTENT_LENGTH meant for comments.
+FORM_MAX_LENGTH = 2 * 1024 * 1024
+
+
+def allow_large_form() -> None:
+    """Let the settings form be larger than other requests (run before CSRF reads it)."""
+    if request.endpoint == "admin.settings":
+        request.max_content_length = FORM_MAX_LENGTH
+        request.max_form_memory_size = FORM_MAX_LENGTH
+
 
 @bp.route("/<slug>/settings", methods=["GET", "POST"])
 @requires_role(Role.ADMIN)
