@@ -13,7 +13,14 @@ from comments.paths import STATIC_DIR
 LANGUAGES = sorted(p.stem for p in (STATIC_DIR / "i18n").glob("*.json"))
 SOURCE = STATIC_DIR / "src" / "embed.js"
 # Hold reasons the API sends as codes (``reason.<code>`` keys), with their placeholders.
-REASON_CODES = {"premoderated": set(), "too_many_links": {"count", "limit"}}
+REASON_CODES = {
+    "premoderated": set(),
+    "too_many_links": {"count", "limit"},
+    "premoderated_thread": set(),
+    "new_commenter": {"approved", "needed"},
+    "has_links": {"count"},
+    "suspect_word": {"word"},
+}
 STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 
