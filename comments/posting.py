@@ -98,7 +98,7 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
         html=html,
         moderation=site.moderation,
         max_links=policy.max_links,
-        rules=spam.rules_for(site_settings.settings_of(site), thread, author),
+        rules=spam.rules_for(site_settings.settings_of(site), thread, author, new.name),
     )
     comment = Comment(
         thread_id=thread.id,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Integer, bindparam, func, select
 
-from comments import errors, markup, reasons
+from comments import errors, markup, reasons, words
 from comments.extensions import db
 from comments.models import Author, Comment, Moderation, Status, Thread
 from comments.site_settings import SiteSettings
@@ -15,6 +15,7 @@ from comments.site_settings import SiteSettings
 BANNED_WORD = (
     "Your comment contains a word this site does not allow. Please rephrase it and post again."
 )
+BANNED_NAME = "Your name contains a word this site does not allow. Please choose another."
 
 
 def check_honeypot(value: str | None) -> None:
@@ -33,6 +34,8 @@ class Rules:
     # Counts the author's approved comments on the site, only when a rule needs it;
     # None (an edit) skips the new-commenter rule: the author was let in once.
     approved: Callable[[int], int] | None = None
+    # The name given with the comment, which readers see beside it.
+    name: str | None = None
 
 
 def hold_reasons(
@@ -47,7 +50,7 @@ def hold_reasons(
     """
     held = []
     if rules is not None:
-        held.extend(_word_reasons(html, rules.settings))
+        held.extend(_word_reasons(html, rules.settings, rules.name))
     override = rules.thread_moderation if rules is not None else None
     if override == Moderation.PRE.value:
         held.insert(0, reasons.make(reasons.PREMODERATED_THREAD))
@@ -64,15 +67,22 @@ def hold_reasons(
     return held
 
 
-def _word_reasons(html: str, settings: SiteSettings) -> list[reasons.Reason]:
+def _word_reasons(html: str, settings: SiteSettings, name: str | None) -> list[reasons.Reason]:
     if not (settings.banned_words or settings.suspect_words):
         return []
-    found = settings.words().find(markup.plain_text(html))
+    matcher = settings.words()
+    found = matcher.find(markup.plain_text(html))
+    named = matcher.find(name) if name else words.Found(None, None)
+    # The word itself is not repeated back: it may be a slur.
     if found.banned is not None:
-        # The word itself is not repeated back: it may be a slur.
         raise errors.ValidationFailed(BANNED_WORD, errors={"body": BANNED_WORD}, code="banned_word")
-    if found.suspect is not None:
-        return [reasons.make(reasons.SUSPECT_WORD, word=found.suspect)]
+    if named.banned is not None:
+        raise errors.ValidationFailed(
+            BANNED_NAME, errors={"author.name": BANNED_NAME}, code="banned_word"
+        )
+    suspect = found.suspect or named.suspect
+    if suspect is not None:
+        return [reasons.make(reasons.SUSPECT_WORD, word=suspect)]
     return []
 
 
@@ -102,8 +112,16 @@ def approved_count(author_id: int | None, enough: int) -> int:
     return int(db.session.scalar(_APPROVED, {"aid": author_id, "enough": enough}) or 0)
 
 
-def rules_for(settings: SiteSettings, thread: Thread, author: Author | None) -> Rules:
-    """Return the rules for a comment by ``author`` in ``thread`` (``None``: an edit)."""
+def rules_for(
+    settings: SiteSettings, thread: Thread, author: Author | None, name: str | None = None
+) -> Rules:
+    """Return the rules for a comment by ``author`` (named ``name``) in ``thread``.
+
+    ``author`` None is an edit: only the text changes.
+    """
     if author is None:
         return Rules(settings, thread.moderation)
-    return Rules(settings, thread.moderation, lambda enough: approved_count(author.id, enough))
+    author_id = author.id
+    return Rules(
+        settings, thread.moderation, lambda enough: approved_count(author_id, enough), name
+    )

@@ -86,6 +86,15 @@ def test_a_banned_word_refuses_the_post_without_repeating_it(app, client, site):
     assert _comment_count(app) == 0
 
 
+def test_a_banned_word_in_the_name_is_refused_and_a_suspect_one_held(app, client, site):
+    _set(app, banned_words=["moron"], suspect_words=["scam*"])
+    refused = post(client, author={"name": "Mr MORON"}, body="Hello")
+    assert refused.status_code == 422
+    assert "a word this site does not allow" in refused.get_json()["errors"]["author.name"]
+    held = post(client, author={"name": "Scammer Joe"}, body="Hello")
+    assert _reasons(held) == [("suspect_word", {"word": "scam*"})]
+
+
 def test_a_suspect_word_holds_the_post_and_names_the_word(app, client, site):
     _set(app, suspect_words=["crypto*"])
     response = post(client, body="Buy **crypto**coins today")
