@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TextIO
 
 import click
 from flask import Flask, current_app
@@ -10,7 +11,16 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade as migrate_upgrade
 from werkzeug.serving import run_simple
 
-from comments import errors, maintenance, moderation_cli, posting, sanctions_cli, sites, threads
+from comments import (
+    errors,
+    maintenance,
+    moderation_cli,
+    posting,
+    sanctions_cli,
+    site_settings,
+    sites,
+    threads,
+)
 from comments.database import unit_of_work
 from comments.pages import DEMO_SITE
 
@@ -161,7 +171,7 @@ def site_list() -> None:
 
 @click.group()
 def thread() -> None:
-    """Close and reopen discussions."""
+    """Close and reopen discussions, and set their moderation mode."""
 
 
 def _set_closed(slug: str, key: str, closed: bool) -> None:
@@ -189,6 +199,43 @@ def thread_close(slug: str, key: str) -> None:
 def thread_open(slug: str, key: str) -> None:
     """Reopen a closed discussion."""
     _set_closed(slug, key, False)
+
+
+@thread.command("moderate")
+@click.argument("slug")
+@click.argument("key")
+@click.argument("mode", type=click.Choice(threads.THREAD_MODES))
+@with_appcontext
+def thread_moderate(slug: str, key: str, mode: str) -> None:
+    """Give a discussion its own moderation mode (pre, post), or the site's again (site)."""
+    try:
+        with unit_of_work():
+            threads.set_moderation(slug, key, mode, moderation_cli.operator())
+    except errors.CommentsError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"{slug}/{key}: moderation {mode}")
+
+
+@site.command("words")
+@click.argument("slug")
+@click.option("--banned", type=click.File(encoding="utf-8"), help="One word per line.")
+@click.option("--suspect", type=click.File(encoding="utf-8"), help="One word per line.")
+@with_appcontext
+def site_words(slug: str, banned: TextIO | None, suspect: TextIO | None) -> None:
+    """Replace a site's banned or suspect words with the lines of a file ('-': stdin)."""
+    changes = {}
+    for key, source in (("banned_words", banned), ("suspect_words", suspect)):
+        if source is not None:
+            changes[key] = source.read().splitlines()
+    try:
+        with unit_of_work():
+            changed = site_settings.update_settings(slug, changes, actor=moderation_cli.operator())
+    except errors.CommentsError as exc:
+        raise _fail(exc) from exc
+    rules = site_settings.settings_of(changed)
+    click.echo(
+        f"{slug}: {len(rules.banned_words)} banned words, {len(rules.suspect_words)} suspect words"
+    )
 
 
 @click.command()

@@ -34,6 +34,10 @@ def _operator() -> audit.Actor:
     return audit.Actor(label=f"cli:{user}")
 
 
+#: Who runs a command, for the audit entries of the other commands too.
+operator = _operator
+
+
 def _fail(exc: errors.CommentsError) -> click.ClickException:
     detail = exc.detail
     if exc.errors:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
@@ -17,6 +17,7 @@ from comments import (
     markup,
     moderation,
     sanctions,
+    site_settings,
     sites,
     spam,
     threads,
@@ -85,6 +86,7 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
     html = _render(body)
     database.writing()
     site, thread = threads.locate(new.site, new.thread)
+    policy = _for_site(policy, site)
     if new.origin is not None and not sites.allows_origin(site, new.origin):
         raise errors.Forbidden(
             "This page is not allowed to post to this site.", code="origin_refused"
@@ -99,7 +101,12 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
     held = sanctions.check(site.id, author, client, utcnow())
     if author.id is not None and _is_duplicate(thread.id, author.id, body):
         raise errors.Conflict("You have already posted this comment here.", code="duplicate")
-    held += spam.hold_reasons(html=html, moderation=site.moderation, max_links=policy.max_links)
+    held += spam.hold_reasons(
+        html=html,
+        moderation=site.moderation,
+        max_links=policy.max_links,
+        rules=spam.rules_for(site_settings.settings_of(site), thread, author, new.name),
+    )
     if policy.admit is not None:
         policy.admit()
     comment = Comment(
@@ -132,8 +139,14 @@ def edit_comment(
     html = _render(body)
     database.writing()
     comment, site = _own_comment(comment_id, token, policy, origin)
+    policy = _for_site(policy, site)
     held = sanctions.check(site.id, comment.author, comment.client_key, utcnow())
-    held += spam.hold_reasons(html=html, moderation=site.moderation, max_links=policy.max_links)
+    held += spam.hold_reasons(
+        html=html,
+        moderation=site.moderation,
+        max_links=policy.max_links,
+        rules=spam.rules_for(site_settings.settings_of(site), comment.thread, None),
+    )
     if body != comment.body:
         moderation.keep_revision(comment, editor="author")
         comment.body, comment.html = body, html
@@ -166,6 +179,12 @@ def delete_comment(
     moderation.set_status(comment, Status.DELETED)
 
 
+def _for_site(policy: Policy, site: Site) -> Policy:
+    """Return the policy with the site's own edit window."""
+    window = site_settings.settings_of(site, edit_window=policy.edit_window).edit_window
+    return replace(policy, edit_window=window)
+
+
 def _editable_until(comment: Comment, policy: Policy) -> datetime:
     # The edit token is signed after the comment is stored, so it lives a
     # little longer than this: the author is never told more than is true.
@@ -194,6 +213,7 @@ def _own_comment(
     site = db.session.get(Site, thread.site_id) if thread else None
     if thread is None or site is None:
         raise errors.NotFound("That comment does not exist (any more).")
+    policy = _for_site(policy, site)
     if origin is not None and not sites.allows_origin(site, origin):
         raise errors.Forbidden(
             "This page is not allowed to change comments of this site.", code="origin_refused"
@@ -208,8 +228,7 @@ def _own_comment(
             f"You can change your own comment for {period} after posting it.",
             code="not_editable",
         )
-    if thread.closed:
-        raise errors.Forbidden("This discussion is closed.", code="thread_closed")
+    site_settings.refuse_if_closed(site, thread)
     return comment, site
 
 
@@ -264,8 +283,7 @@ def _thread_for(site: Site, thread: Thread | None, new: NewComment) -> Thread:
                 db.session.add(thread)
         except IntegrityError:
             thread = db.session.scalars(query).one()
-    if thread.closed:
-        raise errors.Forbidden("This discussion is closed.", code="thread_closed")
+    site_settings.refuse_if_closed(site, thread)
     if new.title and not thread.title:
         thread.title = new.title
     return thread

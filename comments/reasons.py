@@ -17,6 +17,10 @@ TOO_MANY_LINKS = "too_many_links"
 # {"count": 3, "reasons": {"abuse": 2, "spam": 1}}: readers' reports held it.
 REPORTED = "reported"
 SANCTIONED = "sanctioned"
+PREMODERATED_THREAD = "premoderated_thread"
+NEW_COMMENTER = "new_commenter"
+HAS_LINKS = "has_links"
+SUSPECT_WORD = "suspect_word"
 
 _ENGLISH = {
     PREMODERATED: "Comments on this site appear after a moderator has approved them.",
@@ -24,6 +28,11 @@ _ENGLISH = {
     "before they appear.",
     REPORTED: "Reported by {count} readers: {tallies}.",
     SANCTIONED: "Your comments on this site appear after a moderator has approved them.",
+    PREMODERATED_THREAD: "Comments on this discussion appear after a moderator has approved them.",
+    NEW_COMMENTER: "Your first comments on this site are checked by a moderator before they "
+    "appear ({approved} of {needed} approved so far).",
+    HAS_LINKS: "Comments with links are checked by a moderator before they appear.",
+    SUSPECT_WORD: "A moderator will check this comment because it contains “{word}”.",
 }
 # How the report reasons read in a sentence.
 _REPORT_WORDS = {"spam": "spam", "abuse": "abuse", "off_topic": "off topic", "other": "other"}

@@ -14,7 +14,7 @@ import binascii
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, select, tuple_, union_all
@@ -191,23 +191,47 @@ class Version:
     origins: list[str]
     thread_id: int | None
     thread_version: int | None
+    # For the auto-close rule, whose moment passes without any write.
+    auto_close_days: int | None = None
+    thread_created_at: datetime | None = None
+
+    def auto_closed(self, now: datetime) -> bool:
+        """Tell whether the site's auto-close rule has closed the thread by ``now``."""
+        if self.auto_close_days is None or self.thread_created_at is None:
+            return False
+        return now >= self.thread_created_at + timedelta(days=self.auto_close_days)
 
 
 # Every page read runs this before anything else, so it goes the shortest way.
 _VERSION_SQL = (
-    "SELECT sites.id, sites.moderation, sites.origins, threads.id, threads.version "
+    "SELECT sites.id, sites.moderation, sites.origins, threads.id, threads.version, "
+    "{auto_close}, threads.created_at "
     "FROM sites LEFT OUTER JOIN threads ON threads.site_id = sites.id AND threads.key = ? "
     "WHERE sites.slug = ?"
 )
+_AUTO_CLOSE = {
+    "sqlite": _VERSION_SQL.format(auto_close="json_extract(sites.settings, '$.auto_close_days')"),
+    "postgresql": _VERSION_SQL.format(auto_close="sites.settings ->> 'auto_close_days'"),
+}
 
 
 def version_of(site_slug: str, thread_key: str) -> Version:
     """Return the site's and thread's state that a cached page must match."""
-    rows = database.read_rows(_VERSION_SQL, (thread_key, site_slug))
+    rows = database.read_rows(_AUTO_CLOSE[db.engine.dialect.name], (thread_key, site_slug))
     if not rows:
         raise errors.NotFound(f"There is no site called {site_slug!r}.")
-    site_id, moderation, origins, thread_id, version = rows[0]
-    return Version(site_id, moderation, sites.decode_origins(origins), thread_id, version)
+    site_id, moderation, origins, thread_id, version, days, created = rows[0]
+    if isinstance(created, str):
+        created = datetime.fromisoformat(created)
+    return Version(
+        site_id,
+        moderation,
+        sites.decode_origins(origins),
+        thread_id,
+        version,
+        int(days) if days is not None else None,
+        created,
+    )
 
 
 def check_page_query(sort: str, cursor: str | None) -> tuple[Any, int] | None:
@@ -481,4 +505,41 @@ def close(site_slug: str, key: str, closed: bool, *, actor: audit.Actor) -> Thre
         target=("thread", thread.id),
         after={"key": thread.key, "closed": closed},
     )
+    return thread
+
+
+#: A thread's own moderation mode, or "site" to follow the site's rules again.
+THREAD_MODES = ("pre", "post", "site")
+
+
+def set_moderation(site_slug: str, key: str, mode: str, actor: audit.Actor) -> Thread:
+    """Give a thread its own moderation mode ("pre", "post") or the site's ("site").
+
+    A thread nobody has commented on yet is created, as for closing it. The
+    change is written to the audit log in the caller's unit of work.
+    """
+    if mode not in THREAD_MODES:
+        raise errors.ValidationFailed(
+            "The moderation mode must be pre, post or site.",
+            errors={"moderation": "must be pre, post or site"},
+        )
+    database.writing()
+    site = sites.get_site(site_slug)
+    thread = find_thread(site, key)
+    if thread is None:
+        thread = Thread(site_id=site.id, key=key, comment_count=0)
+        db.session.add(thread)
+        db.session.flush()
+    before = thread.moderation
+    thread.moderation = None if mode == "site" else mode
+    db.session.flush()
+    if before != thread.moderation:
+        audit.record(
+            actor,
+            "thread.moderation",
+            site_id=site.id,
+            target=("thread", thread.id),
+            before={"moderation": before},
+            after={"moderation": thread.moderation},
+        )
     return thread

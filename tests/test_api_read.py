@@ -53,6 +53,7 @@ def test_thread_nobody_commented_on_is_an_empty_page(client, site):
         "url": None,
         "title": None,
         "closed": False,
+        "closed_message": None,
         "comment_count": 0,
         "moderation": "post",
     }

@@ -18,6 +18,10 @@ REASON_CODES = {
     "too_many_links": {"count", "limit"},
     "reported": {"count"},
     "sanctioned": set(),
+    "premoderated_thread": set(),
+    "new_commenter": {"approved", "needed"},
+    "has_links": {"count"},
+    "suspect_word": {"word"},
 }
 STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 

@@ -229,9 +229,15 @@ class ThreadOut(BaseModel):
     key: str
     url: str | None
     title: str | None
-    closed: bool
+    closed: bool = Field(description="Closed by a moderator or by the site's auto-close rule.")
+    closed_message: str | None = Field(
+        description="The site's own words for a closed thread (null while it is open, or "
+        "when the site has none: then say it is closed in the reader's language)."
+    )
     comment_count: int
-    moderation: Literal["post", "pre"]
+    moderation: Literal["post", "pre"] = Field(
+        description="The thread's own moderation mode if it has one, else the site's."
+    )
 
 
 class PageOut(BaseModel):

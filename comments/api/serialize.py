@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from comments import reasons
-from comments.models import Comment, Site, Thread
+from comments import reasons, site_settings
+from comments.models import Comment, Site, Thread, utcnow
 from comments.posting import Posted
 from comments.threads import Node, Page, Replies
 
@@ -57,13 +57,17 @@ def comment(node: Node, *, is_root: bool | None = None) -> dict[str, Any]:
 
 def thread(site: Site, value: Thread | None, key: str) -> dict[str, Any]:
     """Return what the widget needs to know about a discussion."""
+    rules = site_settings.settings_of(site)
+    closed = value is not None and rules.is_closed(value, utcnow())
     return {
         "key": key,
         "url": value.url if value else None,
         "title": value.title if value else None,
-        "closed": bool(value and value.closed),
+        "closed": closed,
+        # Only the site's own words: the widget says the default in the reader's language.
+        "closed_message": rules.closed_message if closed else None,
         "comment_count": value.comment_count if value else 0,
-        "moderation": site.moderation,
+        "moderation": (value.moderation if value else None) or site.moderation,
     }
 
 

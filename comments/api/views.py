@@ -33,6 +33,7 @@ from comments.api.schemas import (
 )
 from comments.api.spec import document, operation
 from comments.database import unit_of_work
+from comments.models import utcnow
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -117,6 +118,7 @@ def list_comments() -> Response:
     limit = q.limit or min(int(current_app.config["PAGE_SIZE"]), MAX_LIMIT)
     key = (
         *(version.site_id, version.moderation, version.thread_id, version.thread_version),
+        version.auto_closed(utcnow()),
         *(q.thread, q.sort, q.cursor, limit, q.around, per_root),
     )
 

@@ -79,6 +79,8 @@ class Thread(db.Model):  # type: ignore[name-defined]
     url: Mapped[str | None] = mapped_column(String(2000))
     title: Mapped[str | None] = mapped_column(String(300))
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # This thread's own moderation mode ("pre" or "post"); None follows the site's rules.
+    moderation: Mapped[str | None] = mapped_column(String(16))
     # Visible (approved) comments; kept in step with every change of status.
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
     # Goes up whenever what readers see of the thread changes (a comment
@@ -128,6 +130,9 @@ class Comment(db.Model):  # type: ignore[name-defined]
         # The replies under one root comment, in posting order.
         Index("ix_comments_root", "root_id", "status", "id"),
         Index("ix_comments_author_thread", "author_id", "thread_id"),
+        # An author's approved comments, counted on every post to a site that
+        # holds new commenters (authors belong to one site).
+        Index("ix_comments_author_status", "author_id", "status"),
         Index("ix_comments_parent", "parent_id"),
         # The moderation queues: one status (or all), newest or oldest first.
         Index("ix_comments_queue", "status", "created_at", "id"),

@@ -593,9 +593,11 @@ function mount(host, options) {
     if (first) requestAnimationFrame(() => performance.mark("comments:painted"));
   }
 
+  /* The site's own words for a closed thread when it has some, else the language file's. */
   function closeThread(focus) {
     thread.closed = true;
-    formSlot.replaceChildren(element("p", {class: "note", text: t("closed"), tabindex: "-1"}));
+    const text = thread.closed_message || t("closed");
+    formSlot.replaceChildren(element("p", {class: "note", text, tabindex: "-1"}));
     root.querySelectorAll(".rp,.act span,.c form:not(.rf),.ed").forEach((el) => el.remove());
     replyForms.clear();
     if (focus) formSlot.firstChild.focus();
