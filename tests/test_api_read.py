@@ -82,6 +82,8 @@ def test_page_shows_each_comment_as_the_widget_needs_it(client, site):
         "edited_at": None,
         "status": "approved",
         "votes": {"up": 0, "down": 0, "score": 0},
+        "pinned": False,
+        "featured": False,
         "reply_count": 1,
         "in_reply_to": None,
         "replies_total": 1,
