@@ -265,7 +265,6 @@ def current_limit() -> Any:
     return limiter.current_limit if limiter is not None else None
 
 
-
 def admit_login(email: str) -> None:
     """Count a sign-in attempt against the address and against the account, or refuse it.
 

@@ -22,4 +22,4 @@ def _domain_error(exc: errors.CommentsError) -> tuple[str, int]:
     return render_template("admin/error.html", message=exc.detail), exc.status
 
 
-from comments.admin import auth, dashboard  # noqa: E402, F401  (routes register on import)
+from comments.admin import audit_log, auth, dashboard, staff_page  # noqa: E402, F401  (routes register on import)
