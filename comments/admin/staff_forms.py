@@ -8,7 +8,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from comments.models import Role
 
-ROLES = [(Role.MODERATOR.value, "Moderator"), (Role.ADMIN.value, "Admin")]
+# Plain values (shown as they are): tuples are deprecated in WTForms 3.3, SelectChoice is new there.
+ROLES = [Role.MODERATOR.value, Role.ADMIN.value]
 
 
 class AddStaffForm(FlaskForm):
