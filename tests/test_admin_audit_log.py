@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from comments.database import unit_of_work
 from comments.extensions import db
 from comments.models import AuditEvent, Role
 from tests import factories
-from tests.admin_helpers import make_moderator, sign_in
+from tests.admin_helpers import csrf_token, make_moderator, sign_in
 
 
 @pytest.fixture
@@ -268,4 +268,19 @@ def test_the_log_page_is_bounded(app, client, desk, monkeypatch):
     assert page.count('<tr id="event-') == 3
     with app.app_context():
         assert db.session.scalar(select(func.count(AuditEvent.id))) > 3
-    assert timedelta  # imported for date tests
+
+
+def test_staff_changes_show_readably_in_the_log(app, desk):
+    admin = app.test_client()
+    sign_in(admin, "admin@news.example")
+    token = csrf_token(admin, "/admin/news/staff")
+    data = {"csrf_token": token, "email": "mod@other.example", "role": "moderator"}
+    assert admin.post("/admin/news/staff", data=data).status_code == 302
+    page = _text(admin.get("/admin/news/audit?action=staff.role"))
+    row = page.split("<tbody>")[1].split("</tr>")[0]
+    assert "admin@news.example" in row and "Gave a staff role" in row
+    assert "email: mod@other.example" in row
+    assert (
+        'role: — <span aria-hidden="true">→</span><span class="sr">changed to</span> moderator'
+        in row
+    )

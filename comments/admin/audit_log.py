@@ -139,7 +139,7 @@ def audit_log(slug: str) -> tuple[str, int]:
         staff=_staff_emails(g.site.id),
         args=args,
         older=events[-1].id if more else None,
-        first_page=form.before.data is not None,
+        paged=form.before.data is not None,
     )
     return page, 200 if not form.errors else 400
 
