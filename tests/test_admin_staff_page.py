@@ -229,3 +229,13 @@ def test_a_bad_role_change_is_refused(app, admin):
     response = _post(admin, f"/admin/news/staff/{mod}/role", role="owner")
     assert response.status_code == 400
     assert _roles(app)["mod@news.example"] == "moderator"
+
+
+def test_an_admin_who_steps_down_to_moderator_lands_on_the_dashboard(app, admin):
+    mod = _id(app, "mod@news.example")
+    _post(admin, f"/admin/news/staff/{mod}/role", role="admin")
+    me = _id(app, "admin@news.example")
+    response = _post(admin, f"/admin/news/staff/{me}/role", role="moderator")
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/news/"
+    assert "admin@news.example is now moderator of News." in _text(admin.get("/admin/news/"))
+    assert admin.get("/admin/news/staff").status_code == 404

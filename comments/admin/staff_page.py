@@ -90,6 +90,9 @@ def staff_role(slug: str, moderator_id: int) -> Response | tuple[str, int]:
         flash(exc.detail, "error")
         return _page(status=exc.status)
     flash(f"{account.email} is now {form.role.data} of {g.site.name}.", "ok")
+    if account.id == g.moderator.id and form.role.data != Role.ADMIN:
+        # A moderator has no staff page: land where they still may go.
+        return redirect(url_for("admin.site_dashboard", slug=g.site.slug))
     return _back()
 
 
