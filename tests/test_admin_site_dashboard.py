@@ -173,3 +173,27 @@ def test_the_chart_scales_to_a_round_top():
     first, second = drawn["bars"]
     assert first.height == 0 and second.height > 0
     assert drawn["busiest"] is second and drawn["total"] == 7
+
+
+def test_the_dashboard_costs_a_few_queries_whatever_the_rows(app, client, desk):
+    from sqlalchemy import event
+
+    def count_queries() -> int:
+        seen: list[str] = []
+
+        def note(_conn, _cursor, statement, *_args) -> None:
+            seen.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            assert client.get("/admin/news/").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        return len(seen)
+
+    sign_in(client)
+    empty = count_queries()
+    _seed(app, client)
+    assert count_queries() == empty and 0 < empty <= 12
