@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from comments.extensions import db
 from comments.models import AuditEvent
@@ -46,21 +47,65 @@ def record(
     return event
 
 
+#: Events of an account rather than of a site (they have no ``site_id``).
+ACCOUNT_ACTIONS = ("staff.login", "staff.login_failed", "staff.logout")
+
+#: What each action is called where the log is shown; actions not named here show as stored.
+ACTIONS = {
+    "comment.approved": "Approved a comment",
+    "comment.rejected": "Rejected a comment",
+    "comment.spam": "Marked a comment as spam",
+    "comment.deleted": "Deleted a comment",
+    "comment.pending": "Put a comment back in the queue",
+    "staff.role": "Gave a staff role",
+    "staff.remove": "Removed a staff role",
+    "staff.login": "Signed in",
+    "staff.login_failed": "Failed to sign in",
+    "staff.logout": "Signed out",
+}
+
+
 def query(
     *,
-    site_ids: list[int] | None = None,
+    site_ids: Collection[int] | None = None,
+    accounts: Collection[str] = (),
     action: str | None = None,
+    actor: str | None = None,
     target: tuple[str, int] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     before_id: int | None = None,
 ) -> Select[Any]:
-    """Return the newest-first query of events, filtered; ``site_ids`` None means all."""
+    """Return the newest-first query of events, filtered; ``site_ids`` None means all.
+
+    ``accounts`` (labels, i.e. emails) adds the sign-in events of those
+    accounts, which belong to no site, to the events of ``site_ids``.
+    ``since`` is inclusive and ``until`` exclusive; ``before_id`` gives the
+    page after the event with that id.
+    """
     q = select(AuditEvent).order_by(AuditEvent.id.desc())
     if site_ids is not None:
-        q = q.where(AuditEvent.site_id.in_(site_ids))
+        scope: ColumnElement[bool] = AuditEvent.site_id.in_(list(site_ids))
+        if accounts:
+            scope = or_(
+                scope,
+                and_(
+                    AuditEvent.site_id.is_(None),
+                    AuditEvent.action.in_(ACCOUNT_ACTIONS),
+                    AuditEvent.actor.in_(list(accounts)),
+                ),
+            )
+        q = q.where(scope)
     if action is not None:
         q = q.where(AuditEvent.action == action)
+    if actor is not None:
+        q = q.where(AuditEvent.actor == actor)
     if target is not None:
         q = q.where(AuditEvent.target_type == target[0], AuditEvent.target_id == target[1])
+    if since is not None:
+        q = q.where(AuditEvent.created_at >= since)
+    if until is not None:
+        q = q.where(AuditEvent.created_at < until)
     if before_id is not None:
         q = q.where(AuditEvent.id < before_id)
     return q

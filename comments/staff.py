@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from comments import audit, database, errors, passwords, sites
 from comments.extensions import db
-from comments.models import Moderator, ModeratorRole, Role, utcnow
+from comments.models import Moderator, ModeratorRole, Role, Site, utcnow
 
 
 def normalise_email(email: str) -> str:
@@ -119,6 +119,83 @@ def remove(email: str, *, site_slugs: Iterable[str] = (), actor: audit.Actor) ->
         db.session.delete(account)
     db.session.flush()
     return account
+
+
+def of_site(site_id: int) -> list[tuple[Moderator, Role]]:
+    """Return the staff of a site with their roles there, by email."""
+    rows = db.session.execute(
+        select(Moderator, ModeratorRole.role)
+        .join(ModeratorRole, ModeratorRole.moderator_id == Moderator.id)
+        .where(ModeratorRole.site_id == site_id)
+        .order_by(Moderator.email)
+    )
+    return [(account, Role(role)) for account, role in rows]
+
+
+def member(site_id: int, moderator_id: int) -> Moderator:
+    """Return the account if it holds a role on the site, or raise NotFound."""
+    account = db.session.get(Moderator, moderator_id) if 0 < moderator_id < 2**31 else None
+    if account is None or role_on(account, site_id) is None:
+        raise errors.NotFound("There is no such staff member on this site.")
+    return account
+
+
+def _keep_an_admin(site: Site, account: Moderator, role: Role | None) -> None:
+    """Refuse to leave a site without an admin (its panel could not be managed again)."""
+    if role_on(account, site.id) != Role.ADMIN or role == Role.ADMIN:
+        return
+    # Two admins demoting each other at once must not both succeed: lock the site.
+    db.session.execute(select(Site.id).where(Site.id == site.id).with_for_update())
+    admins = db.session.scalars(
+        select(ModeratorRole.moderator_id).where(
+            ModeratorRole.site_id == site.id, ModeratorRole.role == Role.ADMIN
+        )
+    ).all()
+    if set(admins) <= {account.id}:
+        raise errors.Conflict(
+            f"{account.email} is the last admin of {site.name}: make someone else an admin "
+            "first, so that the site always has one.",
+            code="last_admin",
+        )
+
+
+def add_to_site(
+    site: Site, email: str, *, role: Role, password: str | None, actor: audit.Actor
+) -> tuple[Moderator, bool]:
+    """Give an account a role on a site, creating it with ``password`` if it is new.
+
+    An existing account keeps its password: an admin of one site never sets
+    the password of an account that may also work for other sites. Return
+    the account and whether it was created.
+    """
+    database.writing()
+    account = find(email)
+    if account is not None:
+        _keep_an_admin(site, account, Role(role))
+    made = add(
+        email,
+        role=role,
+        site_slugs=[site.slug],
+        password=password if account is None else None,
+        actor=actor,
+    )
+    return made, account is None
+
+
+def change_role(site: Site, moderator_id: int, role: Role, *, actor: audit.Actor) -> Moderator:
+    """Give a member of a site's staff another role there (never the site's last admin away)."""
+    database.writing()
+    account = member(site.id, moderator_id)
+    _keep_an_admin(site, account, Role(role))
+    return add(account.email, role=role, site_slugs=[site.slug], password=None, actor=actor)
+
+
+def revoke(site: Site, moderator_id: int, *, actor: audit.Actor) -> Moderator:
+    """Take a staff member's role on a site away (never the site's last admin)."""
+    database.writing()
+    account = member(site.id, moderator_id)
+    _keep_an_admin(site, account, None)
+    return remove(account.email, site_slugs=[site.slug], actor=actor)
 
 
 def list_all() -> list[Moderator]:

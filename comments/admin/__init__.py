@@ -22,4 +22,14 @@ def _domain_error(exc: errors.CommentsError) -> tuple[str, int]:
     return render_template("admin/error.html", message=exc.detail), exc.status
 
 
-from comments.admin import auth, dashboard, people, queue, settings, threads  # noqa: E402, F401  (routes register on import)
+# Routes register on import; each area adds itself to the site menu.
+from comments.admin import (  # noqa: E402, F401
+    audit_log,
+    auth,
+    dashboard,
+    people,
+    queue,
+    settings,
+    staff_page,
+    threads,
+)

@@ -149,14 +149,15 @@ def logout() -> Response:
     return redirect(url_for("admin.login"))
 
 
-#: The areas of a site's part of the panel, in the order the menu shows them:
-#: (label, endpoint, least role). Each area module adds its own entry.
-NAV: list[tuple[str, str, Role]] = []
+#: The areas of a site's part of the panel: (place, label, endpoint, least
+#: role). Each area module adds its own entry; the menu shows them by place.
+NAV: list[tuple[int, str, str, Role]] = []
 
 
-def nav_entry(label: str, endpoint: str, role: Role = Role.MODERATOR) -> None:
-    """Add an area to the menu shown on a site's pages."""
-    NAV.append((label, endpoint, role))
+def nav_entry(label: str, endpoint: str, role: Role = Role.MODERATOR, *, place: int) -> None:
+    """Add an area to the menu shown on a site's pages, at ``place`` (lowest first)."""
+    NAV.append((place, label, endpoint, role))
+    NAV.sort(key=lambda entry: entry[0])
 
 
 @bp.app_context_processor
@@ -164,7 +165,7 @@ def _admin_globals() -> dict[str, Any]:
     site, role = g.get("site"), g.get("role")
     menu = []
     if site is not None and role is not None:
-        for label, endpoint, least in NAV:
+        for _place, label, endpoint, least in NAV:
             if least == Role.MODERATOR or role == Role.ADMIN:
                 menu.append((label, url_for(endpoint, slug=site.slug), endpoint))
     return {"logout_form": LogoutForm, "Role": Role, "site_menu": menu}

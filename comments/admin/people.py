@@ -12,7 +12,7 @@ from comments.admin.threads import id_arg, queue_url, text_arg
 from comments.database import unit_of_work
 from comments.models import Role, SanctionKind, TargetKind, utcnow
 
-auth.nav_entry("Commenters", "admin.people", Role.MODERATOR)
+auth.nav_entry("Commenters", "admin.people", Role.MODERATOR, place=30)
 
 
 @bp.get("/<slug>/people", endpoint="people")

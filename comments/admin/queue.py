@@ -23,7 +23,7 @@ from comments.admin.forms import ActionForm, EditForm, QueueFilterForm
 from comments.database import unit_of_work
 from comments.models import MAX_ID, Role
 
-auth.nav_entry("Queue", "admin.queue", Role.MODERATOR)
+auth.nav_entry("Queue", "admin.queue", Role.MODERATOR, place=10)
 
 SHORTCUTS = [
     ("j", "next comment"),

@@ -12,7 +12,7 @@ from comments.admin.settings_forms import SettingsForm
 from comments.database import unit_of_work
 from comments.models import Role
 
-nav_entry("Settings", "admin.settings", Role.ADMIN)
+nav_entry("Settings", "admin.settings", Role.ADMIN, place=50)
 
 #: A settings form may carry thousands of words, percent-encoded (a Cyrillic
 #: letter is six bytes), past the app's MAX_CONTENT_LENGTH meant for comments.

@@ -11,7 +11,7 @@ from comments.admin.people_forms import CloseForm
 from comments.database import unit_of_work
 from comments.models import MAX_ID, Role
 
-auth.nav_entry("Threads", "admin.threads", Role.MODERATOR)
+auth.nav_entry("Threads", "admin.threads", Role.MODERATOR, place=20)
 
 
 def id_arg(name: str) -> int | None:
