@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select, tuple_
 
-from comments import errors
+from comments import errors, sanctions
 from comments import reasons as reason_codes
 from comments.extensions import db
-from comments.models import MAX_ID, Author, Comment, CommentRevision, Status, Thread
+from comments.models import MAX_ID, Author, Comment, CommentRevision, Status, Thread, utcnow
 
 #: The queues, in the order the page lists them, and the status each shows.
 QUEUES: dict[str, Status | None] = {
@@ -60,7 +60,7 @@ class History:
     approved: int = 0
     rejected: int = 0
     spam: int = 0
-    # Filled in once sanctions are recorded; an empty list shows nothing.
+    # The sanctions in force against the author or the comment's client, in words.
     sanctions: list[str] = field(default_factory=list)
 
 
@@ -250,6 +250,14 @@ def _histories(comments: list[Comment]) -> dict[int, History]:
             history.rejected = count
         elif status == Status.SPAM:
             history.spam = count
+    now = utcnow()
+    clients: dict[int, list[str | None]] = {}
+    for comment in comments:
+        clients.setdefault(comment.author_id, []).append(comment.client_key)
+    for comment in {c.author_id: c for c in comments}.values():
+        targets = sanctions.targets_of(comment.author, clients[comment.author_id])
+        found = sanctions.active(comment.author.site_id, targets, now)
+        histories[comment.author_id].sanctions = [sanctions.describe(s) for s in found]
     return histories
 
 

@@ -102,6 +102,16 @@ def check(
     return [reason_codes.make(reason_codes.SANCTIONED)]
 
 
+def describe(sanction: Sanction) -> str:
+    """Return a sanction in a moderator's words ("banned until 3 December 2026")."""
+    words = {
+        SanctionKind.BAN: "banned",
+        SanctionKind.SUSPEND: "suspended",
+        SanctionKind.PREMODERATE: "always pre-moderated",
+    }[SanctionKind(sanction.kind)]
+    return f"{words} until {say_date(sanction.until)}" if sanction.until else words
+
+
 def _checked_days(kind: SanctionKind, days: int | None) -> int | None:
     if days is not None and not 1 <= days <= MAX_DAYS:
         raise errors.ValidationFailed(

@@ -493,3 +493,18 @@ def test_every_queue_form_carries_a_csrf_token(app, desk):
     forms = re.findall(r'<form[^>]*method="post".*?</form>', page, re.S)
     assert len(forms) >= 3  # logout, bulk, one per comment
     assert all('name="csrf_token"' in f for f in forms)
+
+
+def test_the_authors_sanctions_show_with_their_comment(app, desk, site):
+    from comments import audit, sanctions
+    from comments.models import SanctionKind, TargetKind
+
+    held = post_ok(desk, body="Watch this one.", author={"name": "Sly", "email": "sly@example.com"})
+    with app.app_context(), unit_of_work():
+        author_id = db.session.get(Comment, held["id"]).author_id
+        sanctions.add(
+            site.id, (TargetKind.AUTHOR, str(author_id)), SanctionKind.PREMODERATE,
+            actor=audit.Actor("test"),
+        )  # fmt: skip
+    page = desk.get("/admin/news/queue/all").get_data(as_text=True)
+    assert "Sanctions: always pre-moderated" in page
