@@ -258,3 +258,26 @@ def test_decide_links_open_the_queue_on_that_comment_alone(app, signed_in, site)
     assert link, page
     queue = _page(client, link.group(1).replace("&amp;", "&"))
     assert "The first one." in queue and "Another one." not in queue
+
+
+def test_a_thread_can_be_premoderated_and_given_back_to_the_sites_rules(app, signed_in, site):
+    client = signed_in
+    factories.post_ok(client)
+    thread_id = _thread_id(app)
+    token = csrf_token(client, f"/admin/news/threads/{thread_id}")
+    path = f"/admin/news/threads/{thread_id}/moderation"
+    assert client.post(path, data={"csrf_token": token, "moderation": "pre"}).status_code == 302
+    assert factories.post(client).status_code == 202  # held: this story is pre-moderated
+    shown = _page(client, f"/admin/news/threads/{thread_id}")
+    assert re.search(r'<option selected value="pre">', shown), shown
+    assert client.post(path, data={"csrf_token": token, "moderation": "site"}).status_code == 302
+    assert factories.post(client).status_code == 201
+    assert (
+        client.post(path, data={"csrf_token": token, "moderation": "sometimes"}).status_code == 400
+    )
+    assert client.post(path, data={"moderation": "pre"}).status_code == 400  # no CSRF token
+    with app.app_context():
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.action == "thread.moderation")
+        )
+        assert len(list(actions)) == 2

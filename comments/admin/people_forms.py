@@ -17,6 +17,19 @@ class CloseForm(FlaskForm):
     """Close or reopen a thread (which one, and which way, is in the URL)."""
 
 
+class ThreadModerationForm(FlaskForm):
+    """Give one thread its own moderation, or let it follow the site's rules."""
+
+    moderation = SelectField(
+        "Moderation of this thread",
+        choices=[
+            SelectChoice("site", "As the site's rules say"),
+            SelectChoice("pre", "Hold every comment for a moderator"),
+            SelectChoice("post", "Show comments at once"),
+        ],
+    )
+
+
 class LiftForm(FlaskForm):
     """Lift a sanction (named in the URL)."""
 

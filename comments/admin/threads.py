@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from comments import thread_lists, threads
 from comments.admin import auth, bp
-from comments.admin.people_forms import CloseForm
+from comments.admin.people_forms import CloseForm, ThreadModerationForm
 from comments.database import unit_of_work
 from comments.models import MAX_ID, Role
 
@@ -58,10 +58,29 @@ def thread_detail(slug: str, thread_id: int) -> str:
     """Show a thread's comments in every status, in thread order, a page of roots at a time."""
     thread = thread_lists.thread_of_site(g.site.id, thread_id)
     page = thread_lists.thread_page(thread, after=id_arg("after"))
-    # The per-thread moderation override (threads.set_moderation) gets its form here.
+    moderation = ThreadModerationForm(formdata=None, moderation=thread.moderation or "site")
     return render_template(
-        "admin/thread.html", page=page, thread=thread, form=CloseForm(), queue_url=queue_url
+        "admin/thread.html",
+        page=page,
+        thread=thread,
+        form=CloseForm(),
+        moderation_form=moderation,
+        queue_url=queue_url,
     )
+
+
+@bp.post("/<slug>/threads/<int:thread_id>/moderation")
+@auth.requires_role(Role.MODERATOR)
+def thread_moderation(slug: str, thread_id: int) -> Response:
+    """Give the thread its own moderation (pre-moderate this story), or the site's again."""
+    thread = thread_lists.thread_of_site(g.site.id, thread_id)
+    form = ThreadModerationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        threads.set_moderation(slug, thread.key, form.moderation.data or "site", auth.actor())
+    flash(f"Moderation of “{thread.title or thread.key}” saved.", "ok")
+    return redirect(url_for("admin.thread_detail", slug=slug, thread_id=thread_id))
 
 
 def _close(slug: str, thread_id: int, closed: bool) -> Response:
