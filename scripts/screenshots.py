@@ -1,10 +1,13 @@
-"""Take the README's screenshots of the widget, light and dark, from the demo article.
+"""Take the README's screenshots: the widget, light and dark, and the moderation queue.
 
 One command: ``python scripts/screenshots.py``. It builds the demo on a new
 SQLite file (the demo site and its first comments, as ``comments serve`` does,
 plus a livelier discussion posted through the API and spread over the last
 day), serves it on a free local port, opens the demo article in Chromium and
-writes ``docs/img/widget-light.png`` and ``docs/img/widget-dark.png``.
+writes ``docs/img/widget-light.png`` and ``docs/img/widget-dark.png``. Then it
+holds a few comments for the usual reasons (a pre-moderated story, too many
+links, a suspect word, readers' reports), signs in as an editor and writes
+``docs/img/admin-queue.png``.
 """
 
 from __future__ import annotations
@@ -149,6 +152,88 @@ def shoot(url: str) -> None:
         browser.close()
 
 
+EDITOR = ("editor@daily.example", "screenshots of the desk")
+
+# (thread, author, body, address) of the comments the queue shows.
+HELD: list[tuple[str, str, str, str]] = [
+    (
+        "demo-transit",
+        "Ravi Shah",
+        "Finally! The 42 at 3 a.m. used to be the only way home from the hospital shift.",
+        "198.51.100.4",
+    ),
+    (
+        "demo-article",
+        "Deal Hunter",
+        "Cheap tickets https://a.example https://b.example https://c.example https://d.example",
+        "198.51.100.5",
+    ),
+    (
+        "demo-library",
+        "Jo Park",
+        "Longer hours are great, but the reading room is a scam of a renovation.",
+        "198.51.100.6",
+    ),
+]
+
+
+def desk(app: Any, url: str) -> None:
+    """Give the desk something to decide: held comments and one reported by readers."""
+    from comments.pages import DEMO_ARTICLES
+
+    runner = app.test_cli_runner()
+    for args in (
+        ["moderator", "add", EDITOR[0], "--role", "admin", "--site", "demo"],
+        ["thread", "moderate", "demo", "demo-transit", "pre"],
+    ):
+        result = runner.invoke(args=[*args, *(["--password", EDITOR[1]] if "add" in args else [])])
+        assert result.exit_code == 0, result.output
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as words:
+        words.write("scam\n")
+    result = runner.invoke(args=["site", "words", "demo", "--suspect", words.name])
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    for thread, name, body, address in HELD:
+        payload = {"site": "demo", "thread": thread, "url": f"{url}/articles/{thread}",
+                   "title": str(DEMO_ARTICLES[thread]["title"]),
+                   "body": body, "author": {"name": name}}  # fmt: skip
+        answer = client.post(
+            "/api/v1/comments", json=payload, environ_base={"REMOTE_ADDR": address}
+        )
+        assert answer.status_code == 202, answer.get_json()
+    reported = client.post(
+        "/api/v1/comments",
+        json={"site": "demo", "thread": "demo-article",
+              "body": "Typical council. Idiots, all of them.", "author": {"name": "Angry Reader"}},
+        environ_base={"REMOTE_ADDR": "198.51.100.9"},
+    )  # fmt: skip
+    assert reported.status_code == 201, reported.get_json()
+    comment_id = reported.get_json()["comment"]["id"]
+    for n, reason in enumerate(("abuse", "abuse", "off_topic")):
+        answer = client.post(
+            f"/api/v1/comments/{comment_id}/flag",
+            json={"reason": reason},
+            environ_base={"REMOTE_ADDR": f"203.0.113.{n + 1}"},
+        )
+        assert answer.status_code == 202, answer.get_json()
+
+
+def shoot_queue(url: str) -> None:
+    """Sign in as the editor and photograph the Pending queue."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900}, device_scale_factor=2)
+        page.goto(url + "/admin/login")
+        page.get_by_label("Email").fill(EDITOR[0])
+        page.get_by_label("Password").fill(EDITOR[1])
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(url + "/admin/demo/queue")
+        page.screenshot(path=str(OUT / "admin-queue.png"), full_page=False)
+        browser.close()
+
+
 def _clip(page: Any) -> Any:
     """Return the widget's box, cut at HEIGHT."""
     box = page.locator("#comments").bounding_box()
@@ -162,9 +247,11 @@ def main() -> int:
         try:
             discuss(app, url)
             shoot(url)
+            desk(app, url)
+            shoot_queue(url)
         finally:
             server.shutdown()
-    for name in ("widget-light.png", "widget-dark.png"):
+    for name in ("widget-light.png", "widget-dark.png", "admin-queue.png"):
         print(OUT / name)
     return 0
 
