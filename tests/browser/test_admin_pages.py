@@ -13,17 +13,11 @@ pytestmark = pytest.mark.browser
 PASSWORD = "browser admin password"
 
 
-def _no_icon(route):
-    # The panel has no icon; the browser's request for one is not the page's error.
-    route.fulfill(status=204)
-
-
 @pytest.fixture
 def page(browser, service, console):
     """A page where axe-core may be injected: the panel's CSP would refuse its inline script."""
     ctx = browser.new_context(viewport={"width": 1000, "height": 900}, bypass_csp=True)
     ctx.set_default_timeout(5000)
-    ctx.route("**/favicon.ico", _no_icon)
     tab = watch(ctx.new_page(), console)
     yield tab
     ctx.close()
@@ -55,7 +49,6 @@ def test_the_pages_break_no_rule_of_the_content_security_policy(
     browser, service, console, thread_key
 ):
     ctx = browser.new_context()
-    ctx.route("**/favicon.ico", _no_icon)
     tab = watch(ctx.new_page(), console)
     _sign_in(tab, service, thread_key)
     for path in ("", "audit", "staff"):
@@ -105,3 +98,16 @@ def test_the_staff_page_has_no_serious_violations(page, console, service, signed
     expect(page.get_by_text("A new account needs a password.")).to_be_visible()
     violations = run_axe(page, "body")
     assert violations == [], dump(violations)
+
+
+def test_the_login_page_and_a_refused_login_have_no_serious_violations(page, console, service):
+    console.allow("status of 400")  # the refused sign-in below
+    page.goto(f"{service.url}/admin/login")
+    assert run_axe(page, "body") == [], dump(run_axe(page, "body"))
+    page.get_by_label("Email").fill("nobody@news.example")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "That email and password do not match an account."
+    )
+    assert run_axe(page, "body") == [], dump(run_axe(page, "body"))

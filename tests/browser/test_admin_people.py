@@ -25,7 +25,6 @@ def moderator(service):
 
 
 def sign_in(page, console, service, email):
-    console.allow("favicon.ico")  # the admin pages name no icon
     console.allow("status of 404")
     page.goto(service.url + "/admin/login")
     page.get_by_label("Email").fill(email)

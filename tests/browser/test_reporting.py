@@ -6,6 +6,8 @@ import pytest
 from conftest import dump, run_axe
 from playwright.sync_api import expect
 
+from tests.admin_helpers import PASSWORD
+
 pytestmark = pytest.mark.browser
 
 ROOTS = "#comments .list > article"
@@ -61,6 +63,20 @@ def test_reader_reports_a_comment_is_thanked_and_enough_reports_take_it_away(
     expect(page.locator(ROOTS)).to_have_count(1)
     expect(page.locator(ROOTS).first).to_have_attribute("id", f"comment-{kept['id']}")
     expect(page.locator("#comments h2")).to_have_text("1 comment")
+
+    # The moderators find it in their Reported queue, with the readers' reasons.
+    service.cli(
+        "moderator", "add", "desk@news.example", "--role", "moderator", "--site", "news",
+        "--password", PASSWORD,
+    )  # fmt: skip
+    page.goto(f"{service.url}/admin/login")
+    page.get_by_label("Email").fill("desk@news.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{service.url}/admin/news/queue/reported")
+    item = page.locator(".item", has_text="Buy pills at example.com")
+    expect(item).to_be_visible()
+    expect(item).to_contain_text("Reported by 3 readers: abuse (2), other (1).")
 
 
 def test_cancel_and_escape_close_the_report_form(page, service, host, thread_key):
