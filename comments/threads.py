@@ -205,19 +205,15 @@ class Version:
 # Every page read runs this before anything else, so it goes the shortest way.
 _VERSION_SQL = (
     "SELECT sites.id, sites.moderation, sites.origins, threads.id, threads.version, "
-    "{auto_close}, threads.created_at "
+    "sites.auto_close_days, threads.created_at "
     "FROM sites LEFT OUTER JOIN threads ON threads.site_id = sites.id AND threads.key = ? "
     "WHERE sites.slug = ?"
 )
-_AUTO_CLOSE = {
-    "sqlite": _VERSION_SQL.format(auto_close="json_extract(sites.settings, '$.auto_close_days')"),
-    "postgresql": _VERSION_SQL.format(auto_close="sites.settings ->> 'auto_close_days'"),
-}
 
 
 def version_of(site_slug: str, thread_key: str) -> Version:
     """Return the site's and thread's state that a cached page must match."""
-    rows = database.read_rows(_AUTO_CLOSE[db.engine.dialect.name], (thread_key, site_slug))
+    rows = database.read_rows(_VERSION_SQL, (thread_key, site_slug))
     if not rows:
         raise errors.NotFound(f"There is no site called {site_slug!r}.")
     site_id, moderation, origins, thread_id, version, days, created = rows[0]

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from comments.extensions import db
 
@@ -64,7 +64,17 @@ class Site(db.Model):  # type: ignore[name-defined]
     moderation: Mapped[str] = mapped_column(String(16), default=Moderation.POST.value)
     sso_secret: Mapped[str | None] = mapped_column(String(200))
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # settings["auto_close_days"], kept beside it so every page read (which
+    # must know whether its thread has closed) reads one integer instead of
+    # parsing settings that may hold thousands of words. Set with settings.
+    auto_close_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    @validates("settings")
+    def _mirror(self, _key: str, value: dict[str, Any]) -> dict[str, Any]:
+        days = (value or {}).get("auto_close_days")
+        self.auto_close_days = int(days) if days is not None else None
+        return value
 
 
 class Thread(db.Model):  # type: ignore[name-defined]
