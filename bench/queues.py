@@ -7,7 +7,7 @@ and oldest first, and a page deep into the big one by its cursor. The budget:
 a big queue's page takes at most 3x a small one's and under 250 ms (median
 of 15). Seeding takes some seconds; the timing itself well under one.
 
-Usage: ``python bench/queue.py`` (exit 1 when a budget is missed).
+Usage: ``python bench/queues.py`` (exit 1 when a budget is missed).
 """
 
 from __future__ import annotations
