@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select
 
 from comments import audit, database, errors, identity, moderation
 from comments import reasons as reason_codes
@@ -66,18 +66,28 @@ def _naming(targets: Sequence[Target]) -> list[ColumnElement[bool]]:
     ]
 
 
+# Built once: every post and edit runs it. Values of different kinds never
+# coincide (an author id is a number, the keys are long hex digests), and the
+# kinds are checked again below.
+_ACTIVE = select(Sanction).where(
+    Sanction.site_id == bindparam("site_id"),
+    Sanction.target_value.in_(bindparam("values", expanding=True)),
+    Sanction.lifted_at.is_(None),
+    or_(Sanction.until.is_(None), Sanction.until > bindparam("now")),
+)
+
+
 def active(site_id: int, targets: Sequence[Target], now: datetime) -> list[Sanction]:
     """Return the sanctions in force on the site against any of ``targets``, strongest first."""
     if not targets:
         return []
-    rows = db.session.scalars(
-        select(Sanction).where(
-            Sanction.site_id == site_id,
-            Sanction.lifted_at.is_(None),
-            or_(Sanction.until.is_(None), Sanction.until > now),
-            or_(*_naming(targets)),
-        )
-    )
+    wanted = {(TargetKind(kind), value) for kind, value in targets}
+    params = {"site_id": site_id, "values": sorted({v for _, v in wanted}), "now": now}
+    rows = [
+        row
+        for row in db.session.scalars(_ACTIVE, params)
+        if (TargetKind(row.target_kind), row.target_value) in wanted
+    ]
     return sorted(rows, key=lambda s: (_STRENGTH[s.kind], s.until is not None, s.id))
 
 
