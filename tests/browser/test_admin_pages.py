@@ -111,3 +111,15 @@ def test_the_login_page_and_a_refused_login_have_no_serious_violations(page, con
         "That email and password do not match an account."
     )
     assert run_axe(page, "body") == [], dump(run_axe(page, "body"))
+
+
+def test_the_sites_list_and_a_moderators_edit_form_have_no_serious_violations(
+    page, service, signed_in
+):
+    page.goto(f"{service.url}/admin/")
+    expect(page.get_by_role("heading", name="Your sites")).to_be_visible()
+    assert run_axe(page, "body") == [], dump(run_axe(page, "body"))
+    page.goto(f"{service.url}/admin/{SITE}/queue/all")
+    page.get_by_role("link", name="Edit").first.click()
+    expect(page.get_by_role("textbox").first).to_be_visible()
+    assert run_axe(page, "body") == [], dump(run_axe(page, "body"))
