@@ -440,7 +440,7 @@ def budgets(
     gets: list[dict[str, Any]], posts: list[dict[str, Any]], sizes: dict[str, int],
     counters: dict[str, int],
 ) -> list[dict[str, Any]]:  # fmt: skip
-    """Return each budget of issue 2 with the measured figure and whether it is met."""
+    """Return each budget with the measured figure and whether it is met."""
     by = {(r["case"], r["connections"]): r for r in gets}
     page, counts = by[("page-5000", 16)], by[("counts-20", 16)]
     post = next(p for p in posts if p["connections"] == 16)

@@ -11,7 +11,7 @@ in the DOM; the figure is the time between the two marks.
 Two series: *warm* reloads the page in one browser context (embed.js and the
 language file come from the HTTP cache, as for a reader's second article) and
 *cold* opens each load in a new context (empty cache). It prints both medians
-and exits 1 when the cold median is over the budget of issue 3 (150 ms).
+and exits 1 when the cold median is over its budget (150 ms).
 """
 
 from __future__ import annotations
