@@ -21,6 +21,7 @@ from comments import (
     sites,
     threads,
 )
+from comments.console import fail, operator
 from comments.database import unit_of_work
 from comments.pages import DEMO_SITE
 
@@ -31,13 +32,6 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
     moderation_cli.init_app(app)
     sanctions_cli.init_app(app)
-
-
-def _fail(exc: errors.CommentsError) -> click.ClickException:
-    detail = exc.detail
-    if exc.errors:
-        detail += " (" + ", ".join(f"{k}: {v}" for k, v in exc.errors.items()) + ")"
-    return click.ClickException(detail)
 
 
 def upgrade_database() -> None:
@@ -104,7 +98,7 @@ def serve(host: str, port: int, origins: tuple[str, ...]) -> None:
     try:
         ensure_demo([*local, *origins])
     except errors.CommentsError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     click.echo(f"comments: demo article at http://{host}:{port}/ (site 'demo')")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     app.config["DEMO"] = True
@@ -128,7 +122,7 @@ def site_add(slug: str, name: str, origins: tuple[str, ...], moderation: str) ->
         with unit_of_work():
             created = sites.create_site(slug, name=name, origins=origins, moderation=moderation)
     except errors.CommentsError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     click.echo(f"added site {created.slug}: {', '.join(created.origins)}")
 
 
@@ -157,7 +151,7 @@ def site_update(
                 sso_secret=sso_secret,
             )
     except errors.CommentsError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     click.echo(f"updated site {changed.slug}")
 
 
@@ -177,9 +171,9 @@ def thread() -> None:
 def _set_closed(slug: str, key: str, closed: bool) -> None:
     try:
         with unit_of_work():
-            threads.close(slug, key, closed, actor=moderation_cli._operator())
+            threads.close(slug, key, closed, actor=operator())
     except errors.CommentsError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     click.echo(f"{'closed' if closed else 'opened'} {slug}/{key}")
 
 
@@ -210,9 +204,9 @@ def thread_moderate(slug: str, key: str, mode: str) -> None:
     """Give a discussion its own moderation mode (pre, post), or the site's again (site)."""
     try:
         with unit_of_work():
-            threads.set_moderation(slug, key, mode, moderation_cli.operator())
+            threads.set_moderation(slug, key, mode, operator())
     except errors.CommentsError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     click.echo(f"{slug}/{key}: moderation {mode}")
 
 
@@ -229,9 +223,9 @@ def site_words(slug: str, banned: TextIO | None, suspect: TextIO | None) -> None
             changes[key] = source.read().splitlines()
     try:
         with unit_of_work():
-            changed = site_settings.update_settings(slug, changes, actor=moderation_cli.operator())
+            changed = site_settings.update_settings(slug, changes, actor=operator())
     except errors.CommentsError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     rules = site_settings.settings_of(changed)
     click.echo(
         f"{slug}: {len(rules.banned_words)} banned words, {len(rules.suspect_words)} suspect words"
@@ -271,7 +265,7 @@ def recount(site_slug: str | None) -> None:
     try:
         ids = maintenance.thread_ids(site_slug)
     except errors.CommentsError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     fixed = 0
     with click.progressbar(ids, label="Recounting threads", show_pos=True) as bar:
         for thread_id in bar:

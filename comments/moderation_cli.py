@@ -8,13 +8,12 @@ the command (``cli:<user>``).
 
 from __future__ import annotations
 
-import getpass
-
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from comments import audit, errors, moderation, reasons, sites, staff
+from comments import errors, moderation, reasons, sites, staff
+from comments.console import fail, operator
 from comments.database import unit_of_work
 from comments.extensions import db
 from comments.models import Role, Site, Status, Thread
@@ -24,25 +23,6 @@ def init_app(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
     for command in (moderator, queue, comment):
         app.cli.add_command(command)
-
-
-def _operator() -> audit.Actor:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return audit.Actor(label=f"cli:{user}")
-
-
-#: Who runs a command, for the audit entries of the other commands too.
-operator = _operator
-
-
-def _fail(exc: errors.CommentsError) -> click.ClickException:
-    detail = exc.detail
-    if exc.errors:
-        detail += " (" + ", ".join(f"{k}: {v}" for k, v in exc.errors.items()) + ")"
-    return click.ClickException(detail)
 
 
 @click.group()
@@ -63,10 +43,10 @@ def moderator_add(email: str, role: str, site_slugs: tuple[str, ...], password: 
     try:
         with unit_of_work():
             account = staff.add(
-                email, role=Role(role), site_slugs=site_slugs, password=password, actor=_operator()
+                email, role=Role(role), site_slugs=site_slugs, password=password, actor=operator()
             )
     except errors.CommentsError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     click.echo(f"{account.email} is {role} of {', '.join(site_slugs)}")
 
 
@@ -95,9 +75,9 @@ def moderator_remove(email: str, site_slugs: tuple[str, ...]) -> None:
     """Take a staff member's roles away, or delete the account."""
     try:
         with unit_of_work():
-            staff.remove(email, site_slugs=site_slugs, actor=_operator())
+            staff.remove(email, site_slugs=site_slugs, actor=operator())
     except errors.CommentsError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     click.echo(f"removed {email}" + (f" from {', '.join(site_slugs)}" if site_slugs else ""))
 
 
@@ -116,7 +96,7 @@ def queue(site_slug: str | None, status: str, limit: int) -> None:
     try:
         site_ids = None if site_slug is None else [sites.get_site(site_slug).id]
     except errors.CommentsError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     chosen = None if status == "all" else Status(status)
     rows = moderation.queue(status=chosen, site_ids=site_ids, limit=limit)
     found = db.select(Thread.id, Thread.key).where(Thread.id.in_({c.thread_id for c in rows}))
@@ -143,13 +123,13 @@ def _decision(name: str, summary: str) -> click.Command:
     @click.option("--reason", help="Why (a reason code or a short note), for the audit log.")
     @with_appcontext
     def command(ids: tuple[int, ...], reason: str | None) -> None:
-        actor = _operator()
+        actor = operator()
         try:
             with unit_of_work():
                 for comment_id in ids:
                     moderation.decide(comment_id, name, actor=actor, note=reason)
         except errors.CommentsError as exc:
-            raise _fail(exc) from exc
+            raise fail(exc) from exc
         click.echo(f"{name}: {' '.join(str(i) for i in ids)}")
 
     command.__doc__ = summary

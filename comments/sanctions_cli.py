@@ -14,9 +14,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from comments import errors, identity, retention, sanctions, sites
+from comments.console import fail, operator
 from comments.database import unit_of_work
 from comments.models import SanctionKind, TargetKind, utcnow
-from comments.moderation_cli import _fail, _operator
 
 
 def init_app(app: Flask) -> None:
@@ -74,14 +74,14 @@ def ban(
                 site.id,
                 target,
                 SanctionKind.BAN,
-                actor=_operator(),
+                actor=operator(),
                 days=days,
                 reason=reason,
                 reject_recent=reject_recent,
             )
             until = sanctions.say_date(sanction.until) if sanction.until else "for good"
     except errors.CommentsError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     click.echo(f"banned on {slug} ({until}); {rejected} recent comments rejected")
 
 
@@ -98,10 +98,10 @@ def unban(slug: str, email: str | None, author_id: int | None) -> None:
             lifted = 0
             for sanction in sanctions.active(site.id, [target], utcnow()):
                 if sanction.kind != SanctionKind.PREMODERATE:
-                    sanctions.lift(site.id, sanction.id, actor=_operator())
+                    sanctions.lift(site.id, sanction.id, actor=operator())
                     lifted += 1
     except errors.CommentsError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     click.echo(f"lifted {lifted} sanctions on {slug}")
 
 
