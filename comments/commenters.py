@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
-from comments import errors, identity, sanctions
+from comments import database, errors, identity, sanctions
 from comments.extensions import db
-from comments.models import MAX_ID, Author, Comment, Sanction, Status, TargetKind, Thread
+from comments.models import Author, Comment, Sanction, Status, TargetKind, Thread
 
 MAX_QUERY = 200
 
@@ -80,7 +80,7 @@ def find(site_id: int, text: str, *, secret: str, limit: int = 50) -> list[Found
 
 def author_of_site(site_id: int, author_id: int) -> Author:
     """Return the site's author with this id; one of another site is as good as missing."""
-    author = db.session.get(Author, author_id) if 0 < author_id <= MAX_ID else None
+    author = database.find(Author, author_id)
     if author is None or author.site_id != site_id:
         raise errors.NotFound(f"There is no commenter {author_id} on this site.")
     return author

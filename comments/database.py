@@ -23,7 +23,7 @@ import threading
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 import psycopg.adapt
@@ -35,6 +35,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from comments.extensions import db
+from comments.models.core import MAX_ID
+
+_Row = TypeVar("_Row")
 
 _WRITE = "comments_write"
 _NO_BEGIN = "comments_no_begin"
@@ -206,6 +209,17 @@ def _forget_flushes(session: Session, *_args: Any) -> None:
 event.listen(Session, "after_flush", _mark_flushed)
 event.listen(Session, "after_commit", _forget_flushes)
 event.listen(Session, "after_rollback", _forget_flushes)
+
+
+def find(model: type[_Row], ident: int) -> _Row | None:
+    """Return the row of ``model`` with this id, or None; an id past 32 bits names no row.
+
+    PostgreSQL's ids are 32-bit integers: asking it for a larger one is an
+    error, not "not found", so such ids are answered here on every database.
+    """
+    if not 0 < ident <= MAX_ID:
+        return None
+    return db.session.get(model, ident)
 
 
 def read_rows(sql: str, params: Sequence[Any]) -> list[Any]:

@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, case, event, func, select, update
 from comments import audit, database, errors, markup
 from comments import reasons as reason_codes
 from comments.extensions import db
-from comments.models import MAX_ID, AuditEvent, Comment, CommentRevision, Status, Thread, utcnow
+from comments.models import AuditEvent, Comment, CommentRevision, Status, Thread, utcnow
 
 _CHANGING: ContextVar[bool] = ContextVar("comments_changing_status", default=False)
 
@@ -195,7 +195,7 @@ def decide(
             errors={"decision": "must be approve, reject, spam, delete or restore"},
         )
     database.writing()
-    comment = _staff_comment(comment_id, site_ids)
+    comment = staff_comment(comment_id, site_ids)
     target = DECISIONS[decision]
     if target is None:
         if comment.status not in _REMOVED:
@@ -208,9 +208,13 @@ def decide(
     return comment
 
 
-def _staff_comment(comment_id: int, site_ids: list[int] | None) -> Comment:
-    """Return a comment on one of ``site_ids`` (None: any), or raise NotFound."""
-    comment = db.session.get(Comment, comment_id) if 0 < comment_id <= MAX_ID else None
+def staff_comment(comment_id: int, site_ids: list[int] | None) -> Comment:
+    """Return a comment on one of ``site_ids`` (None: any), or raise NotFound.
+
+    A comment of any other site is answered as missing, so staff learn
+    nothing of sites they do not moderate.
+    """
+    comment = database.find(Comment, comment_id)
     thread = db.session.get(Thread, comment.thread_id) if comment is not None else None
     if (
         comment is None
@@ -312,7 +316,7 @@ def edit(
             "The text is empty once formatting is removed.", errors={"body": "No visible text."}
         )
     database.writing()
-    comment = _staff_comment(comment_id, site_ids)
+    comment = staff_comment(comment_id, site_ids)
     if body == comment.body:
         return comment
     thread = db.session.get(Thread, comment.thread_id)
@@ -351,7 +355,7 @@ def mark(
             f"Unknown mark {what!r}.", errors={"action": "must be pinned or featured"}
         )
     database.writing()
-    comment = _staff_comment(comment_id, site_ids)
+    comment = staff_comment(comment_id, site_ids)
     old = bool(getattr(comment, what))
     if old == value:
         return comment

@@ -24,7 +24,7 @@ from comments import (
 )
 from comments import reasons as reason_codes
 from comments.extensions import db
-from comments.models import MAX_ID, Comment, Site, Status, Thread, utcnow
+from comments.models import Comment, Site, Status, Thread, utcnow
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,7 @@ def _own_comment(
     comment_id: int, token: str | None, policy: Policy, origin: str | None
 ) -> tuple[Comment, Site]:
     """Return a comment its author may still change, with its site, or raise."""
-    comment = db.session.get(Comment, comment_id) if 0 < comment_id <= MAX_ID else None
+    comment = database.find(Comment, comment_id)
     if comment is None or comment.status not in (Status.APPROVED, Status.PENDING):
         raise errors.NotFound("That comment does not exist (any more).")
     thread = db.session.get(Thread, comment.thread_id)

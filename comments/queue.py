@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select, t
 from comments import errors, sanctions
 from comments import reasons as reason_codes
 from comments.extensions import db
-from comments.models import MAX_ID, Author, Comment, CommentRevision, Status, Thread, utcnow
+from comments.models import Author, Comment, CommentRevision, Status, Thread, utcnow
 
 #: The queues, in the order the page lists them, and the status each shows.
 QUEUES: dict[str, Status | None] = {
@@ -265,11 +265,3 @@ def excerpt(comment: Comment, length: int = EXCERPT) -> str:
     """Return the start of a comment's text, for showing what a reply answers."""
     text = " ".join(comment.body.split())
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
-
-
-def comment_on_site(comment_id: int, site_id: int) -> Comment:
-    """Return a comment of the site, or raise NotFound (for any other site's too)."""
-    comment = db.session.get(Comment, comment_id) if 0 < comment_id <= MAX_ID else None
-    if comment is None or comment.thread.site_id != site_id:
-        raise errors.NotFound(f"There is no comment {comment_id}.")
-    return comment

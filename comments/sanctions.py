@@ -227,7 +227,7 @@ def _recent_comments(site_id: int, target: Target, now: datetime) -> list[Commen
 def lift(site_id: int, sanction_id: int, *, actor: audit.Actor) -> Sanction:
     """End a sanction early, in the caller's unit of work; one of another site is missing."""
     database.writing()
-    sanction = db.session.get(Sanction, sanction_id) if 0 < sanction_id <= MAX_ID else None
+    sanction = database.find(Sanction, sanction_id)
     if sanction is None or sanction.site_id != site_id:
         raise errors.NotFound(f"There is no sanction {sanction_id}.")
     if sanction.lifted_at is not None:

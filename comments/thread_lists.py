@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select, tuple_
 
-from comments import errors
+from comments import database, errors
 from comments.extensions import db
-from comments.models import MAX_ID, Comment, Status, Thread
+from comments.models import Comment, Status, Thread
 
 STATES = ("all", "open", "closed")
 #: Replies shown under one root on a thread's page; the rest are counted.
@@ -81,7 +81,7 @@ def list_threads(
 
 def thread_of_site(site_id: int, thread_id: int) -> Thread:
     """Return the site's thread with this id; one of another site is as good as missing."""
-    thread = db.session.get(Thread, thread_id) if 0 < thread_id <= MAX_ID else None
+    thread = database.find(Thread, thread_id)
     if thread is None or thread.site_id != site_id:
         raise errors.NotFound(f"There is no thread {thread_id} on this site.")
     return thread
@@ -117,7 +117,7 @@ def thread_page(thread: Thread, *, after: int | None = None, limit: int = 20) ->
         .order_by(Comment.created_at, Comment.id)
     )
     if after is not None:
-        last = db.session.get(Comment, after) if 0 < after <= MAX_ID else None
+        last = database.find(Comment, after)
         if last is None or last.thread_id != thread.id or last.depth != 0:
             raise errors.ValidationFailed(
                 "The page cursor is not valid.", errors={"after": "is not a root of this thread"}

@@ -318,7 +318,7 @@ def _key_tuple(comment: Comment, sort: str) -> tuple[Any, int]:
 
 
 def _visible_comment(comment_id: int, thread_id: int | None = None) -> Comment:
-    comment = db.session.get(Comment, comment_id) if 0 < comment_id <= MAX_ID else None
+    comment = database.find(Comment, comment_id)
     if (
         comment is None
         or comment.status != Status.APPROVED.value

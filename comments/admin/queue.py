@@ -138,7 +138,7 @@ def _back(target: str | None) -> str:
 @auth.requires_role(Role.MODERATOR)
 def edit(slug: str, comment_id: int) -> Response | tuple[str, int]:
     """Show a comment's edit form; save the new text with the moderator's note."""
-    comment = queues.comment_on_site(comment_id, g.site.id)
+    comment = moderation.staff_comment(comment_id, [g.site.id])
     form = EditForm()
     if request.method == "GET":
         form.body.data = comment.body
