@@ -67,12 +67,10 @@ def set_status(
     if old == status and reasons is None:
         return False
     if actor is not None:
-        thread = db.session.get(Thread, comment.thread_id)
-        audit.record(
+        _audit(
             actor,
             f"comment.{status}",
-            site_id=thread.site_id if thread else None,
-            target=("comment", comment.id),
+            comment,
             reason=note,
             before={"status": str(old) if old else None},
             after={"status": str(status)},
@@ -161,6 +159,18 @@ def _count_visible(comment: Comment, delta: int) -> None:
                 "d_desc": delta,
             },
         )
+
+
+def _audit(actor: audit.Actor, action: str, comment: Comment, **event: Any) -> None:
+    """Record a staff action on a comment, under the comment's site."""
+    thread = db.session.get(Thread, comment.thread_id)
+    audit.record(
+        actor,
+        action,
+        site_id=thread.site_id if thread else None,
+        target=("comment", comment.id),
+        **event,
+    )
 
 
 DECISIONS: dict[str, Status | None] = {
@@ -319,13 +329,11 @@ def edit(
     comment = staff_comment(comment_id, site_ids)
     if body == comment.body:
         return comment
-    thread = db.session.get(Thread, comment.thread_id)
     keep_revision(comment, editor=actor.label, note=note)
-    audit.record(
+    _audit(
         actor,
         "comment.edited",
-        site_id=thread.site_id if thread else None,
-        target=("comment", comment.id),
+        comment,
         reason=note,
         before={"body": comment.body},
         after={"body": body},
@@ -361,12 +369,10 @@ def mark(
         return comment
     if what == "pinned" and value:
         _check_pinnable(comment)
-    thread = db.session.get(Thread, comment.thread_id)
-    audit.record(
+    _audit(
         actor,
         f"comment.{'' if value else 'un'}{'pin' if what == 'pinned' else 'feature'}",
-        site_id=thread.site_id if thread else None,
-        target=("comment", comment.id),
+        comment,
         before={what: old},
         after={what: value},
     )

@@ -478,14 +478,21 @@ def counts(site_slug: str, keys: Sequence[str]) -> Counts:
     return Counts(result, sites.decode_origins(rows[0][0]) if rows else [])
 
 
-def set_closed(site_slug: str, key: str, closed: bool) -> Thread:
-    """Close or reopen a thread; closing a thread nobody has commented on creates it."""
+def _thread_to_change(site_slug: str, key: str) -> tuple[Site, Thread]:
+    """Return a site and its thread for staff to change, creating a thread nobody commented on."""
     database.writing()
     site = sites.get_site(site_slug)
     thread = find_thread(site, key)
     if thread is None:
         thread = Thread(site_id=site.id, key=key, comment_count=0)
         db.session.add(thread)
+        db.session.flush()
+    return site, thread
+
+
+def set_closed(site_slug: str, key: str, closed: bool) -> Thread:
+    """Close or reopen a thread; closing a thread nobody has commented on creates it."""
+    _site, thread = _thread_to_change(site_slug, key)
     thread.closed = closed
     db.session.flush()
     return thread
@@ -519,13 +526,7 @@ def set_moderation(site_slug: str, key: str, mode: str, actor: audit.Actor) -> T
             "The moderation mode must be pre, post or site.",
             errors={"moderation": "must be pre, post or site"},
         )
-    database.writing()
-    site = sites.get_site(site_slug)
-    thread = find_thread(site, key)
-    if thread is None:
-        thread = Thread(site_id=site.id, key=key, comment_count=0)
-        db.session.add(thread)
-        db.session.flush()
+    site, thread = _thread_to_change(site_slug, key)
     before = thread.moderation
     thread.moderation = None if mode == "site" else mode
     db.session.flush()
