@@ -32,6 +32,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def choice(members: type[enum.StrEnum], name: str) -> Enum:
+    """Return a column type for one of ``members``, stored as its value with a CHECK constraint."""
+    return Enum(
+        members,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda each: [m.value for m in each],
+        validate_strings=True,
+    )
+
+
 class Status(enum.StrEnum):
     """Where a comment stands; only ``approved`` comments are shown and counted.
 
@@ -173,17 +186,7 @@ class Comment(db.Model):  # type: ignore[name-defined]
     html: Mapped[str] = mapped_column(Text)
     markup_version: Mapped[int] = mapped_column(Integer, default=0)
     # No default: a new comment is placed by moderation.set_status.
-    status: Mapped[Status] = mapped_column(
-        Enum(
-            Status,
-            name="status",
-            native_enum=False,
-            create_constraint=True,
-            length=16,
-            values_callable=lambda members: [m.value for m in members],
-            validate_strings=True,
-        )
-    )
+    status: Mapped[Status] = mapped_column(choice(Status, "status"))
     # Why the comment is held, as reason codes with parameters
     # ({"code": "too_many_links", "params": {"count": 5, "limit": 3}}); the
     # words come from comments.reasons, in the reader's or moderator's language.

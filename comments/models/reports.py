@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from comments.extensions import db
-from comments.models.core import utcnow
+from comments.models.core import choice, utcnow
 
 
 class ReportReason(enum.StrEnum):
@@ -37,16 +37,6 @@ class Report(db.Model):  # type: ignore[name-defined]
     # client's address for guests (identity.client_key); "user:" and the
     # site's user id for signed-in readers.
     reporter: Mapped[str] = mapped_column(String(255))
-    reason: Mapped[ReportReason] = mapped_column(
-        Enum(
-            ReportReason,
-            name="report_reason",
-            native_enum=False,
-            create_constraint=True,
-            length=16,
-            values_callable=lambda members: [m.value for m in members],
-            validate_strings=True,
-        )
-    )
+    reason: Mapped[ReportReason] = mapped_column(choice(ReportReason, "report_reason"))
     note: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Index, String
+from sqlalchemy import DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from comments.extensions import db
-from comments.models.core import utcnow
+from comments.models.core import choice, utcnow
 
 
 class SanctionKind(enum.StrEnum):
@@ -34,18 +34,6 @@ class TargetKind(enum.StrEnum):
     CLIENT = "client"
 
 
-def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=16,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
-
-
 class Sanction(db.Model):  # type: ignore[name-defined]
     """One sanction on one site; ``until`` None means for good, ``lifted_at`` ends it early."""
 
@@ -54,8 +42,8 @@ class Sanction(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
-    kind: Mapped[SanctionKind] = mapped_column(_enum(SanctionKind, "sanction_kind"))
-    target_kind: Mapped[TargetKind] = mapped_column(_enum(TargetKind, "sanction_target"))
+    kind: Mapped[SanctionKind] = mapped_column(choice(SanctionKind, "sanction_kind"))
+    target_kind: Mapped[TargetKind] = mapped_column(choice(TargetKind, "sanction_target"))
     target_value: Mapped[str] = mapped_column(String(255))
     until: Mapped[datetime | None] = mapped_column(DateTime)
     reason: Mapped[str | None] = mapped_column(String(500))

@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from comments.extensions import db
-from comments.models.core import utcnow
+from comments.models.core import choice, utcnow
 
 
 class Role(enum.StrEnum):
@@ -49,17 +49,7 @@ class ModeratorRole(db.Model):  # type: ignore[name-defined]
     site_id: Mapped[int] = mapped_column(
         ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[Role] = mapped_column(
-        Enum(
-            Role,
-            name="role",
-            native_enum=False,
-            create_constraint=True,
-            length=16,
-            values_callable=lambda members: [m.value for m in members],
-            validate_strings=True,
-        )
-    )
+    role: Mapped[Role] = mapped_column(choice(Role, "role"))
 
     moderator: Mapped[Moderator] = relationship(back_populates="roles")
 
