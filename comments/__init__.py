@@ -26,7 +26,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config.load(app, test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from comments import database, headers, limits, versions  # noqa: F401 (versions: session hook)
+    # Imported for their hooks: versions (session), alerts and notifications (status changes).
+    from comments import (  # noqa: F401
+        alerts,
+        database,
+        headers,
+        limits,
+        notifications,
+        versions,
+    )
     from comments.extensions import csrf, db, migrate
     from comments.paths import MIGRATIONS_DIR
     from comments.sessions import AdminSessionInterface
@@ -46,14 +54,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
-    from comments import admin, api, cli, pages, static_files
+    from comments import admin, api, cli, email_pages, pages, static_files
 
     app.before_request(admin.settings.allow_large_form)  # before CSRF reads the form
     csrf.init_app(app)
     csrf.exempt(api.bp)  # readers send no cookies: nothing there to forge
+    csrf.exempt(email_pages.bp)  # the signed token in each address is the credential
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(email_pages.bp)
     app.register_blueprint(static_files.bp)
     cli.init_app(app)
     limits.init_app(app)

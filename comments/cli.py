@@ -13,6 +13,7 @@ from werkzeug.serving import run_simple
 
 from comments import (
     errors,
+    mail_cli,
     maintenance,
     moderation_cli,
     posting,
@@ -20,6 +21,7 @@ from comments import (
     site_settings,
     sites,
     threads,
+    worker,
 )
 from comments.console import fail, operator
 from comments.database import unit_of_work
@@ -32,6 +34,7 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
     moderation_cli.init_app(app)
     sanctions_cli.init_app(app)
+    mail_cli.init_app(app)
 
 
 def upgrade_database() -> None:
@@ -102,7 +105,14 @@ def serve(host: str, port: int, origins: tuple[str, ...]) -> None:
     click.echo(f"comments: demo article at http://{host}:{port}/ (site 'demo')")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     app.config["DEMO"] = True
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    # Links in emails point here unless PUBLIC_URL says otherwise.
+    app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"] or (origins or local)[0]
+    # The embedded default: one process, so email goes out from a thread of it.
+    _thread, stop = worker.start_in_background(app)
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        stop.set()
 
 
 @click.group()

@@ -75,6 +75,28 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BODY_LENGTH": 10_000,
     # Days a comment keeps its raw client address; then only its keyed hash.
     "RETENTION_ADDRESS_DAYS": 7,
+    # Email (reply notifications, staff alerts), sent by the worker through
+    # this SMTP server. Without MAIL_SERVER messages wait in the outbox.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 587,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_USE_TLS": True,  # STARTTLS after connecting
+    "MAIL_USE_SSL": False,  # TLS from the first byte (port 465)
+    "MAIL_FROM": None,  # default: comments@<host of PUBLIC_URL>
+    "MAIL_TIMEOUT": 30,
+    # How long the approve and reject links in staff alerts, and the
+    # confirmation links sent to readers, stay valid (seconds).
+    "MAIL_LINK_MAX_AGE": 7 * 24 * 3600,
+    # Delivery: attempts before a message is kept as failed, and the first
+    # wait between attempts (doubling each time, at most six hours).
+    "MAIL_MAX_ATTEMPTS": 10,
+    "MAIL_RETRY_SECONDS": 60,
+    # The service's public address, for the links in emails
+    # (https://comments.example.com). ``comments serve`` uses its own address.
+    "PUBLIC_URL": None,
+    # The worker: seconds between rounds when there is nothing to do.
+    "WORKER_INTERVAL": 5,
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, select
@@ -115,3 +116,36 @@ def check_edit_token(secret: str, token: str, comment_id: int, max_age: int) -> 
     except (SignatureExpired, BadSignature):
         return False
     return isinstance(data, dict) and data.get("c") == comment_id
+
+
+def sign(secret: str, purpose: str, data: dict[str, Any]) -> str:
+    """Return ``data`` signed for one ``purpose`` (a link in an email), with the time of signing."""
+    return str(URLSafeTimedSerializer(secret, salt=f"comments.{purpose}").dumps(data))
+
+
+def unsign(
+    secret: str, purpose: str, token: str, max_age: int | None = None
+) -> dict[str, Any] | None:
+    """Return what ``token`` carries if signed for ``purpose`` (within ``max_age`` s), else None.
+
+    The signature is checked in constant time (itsdangerous compares with
+    ``hmac.compare_digest``); a token signed for another purpose never passes.
+    """
+    try:
+        data = URLSafeTimedSerializer(secret, salt=f"comments.{purpose}").loads(
+            token, max_age=max_age
+        )
+    except (SignatureExpired, BadSignature):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def token_expired(secret: str, purpose: str, token: str, max_age: int) -> bool:
+    """Tell whether ``token`` is a genuine one for ``purpose`` that is too old."""
+    try:
+        URLSafeTimedSerializer(secret, salt=f"comments.{purpose}").loads(token, max_age=max_age)
+    except SignatureExpired:
+        return True
+    except BadSignature:
+        return False
+    return False

@@ -6,14 +6,16 @@ existing one between ``pending``, ``approved``, ``rejected``, ``spam`` and
 status: the thread's visible count and last activity, the reply counts of the
 comment's parent and root, the reasons it is held, and (through the session
 hook in ``versions``) the thread's version, so cached pages are never stale.
-The moderation desk extends it with the audit log and the outbox.
+The moderation desk extends it with the audit log, and listeners registered
+with :func:`on_change` (the outbox of ``comments.notifications``) run in the
+same unit of work whenever a status changes.
 
 Setting ``Comment.status`` anywhere else raises: the model refuses it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -41,6 +43,19 @@ def _changing() -> Iterator[None]:
 def _only_through_set_status(_target: Any, value: Any, _old: Any, _initiator: Any) -> None:
     if not _CHANGING.get():
         raise RuntimeError("a comment's status changes only through moderation.set_status()")
+
+
+#: Called as ``listener(comment, old, new)`` after every change of status, in
+#: the caller's unit of work (``old`` is None for a new comment).
+Listener = Callable[[Comment, "Status | None", Status], None]
+_LISTENERS: list[Listener] = []
+
+
+def on_change(listener: Listener) -> Listener:
+    """Register ``listener`` to run, in the same transaction, after each status change."""
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
+    return listener
 
 
 def is_visible(status: str | None) -> bool:
@@ -88,6 +103,9 @@ def set_status(
     db.session.flush()
     if is_visible(old) != is_visible(status):
         _count_visible(comment, +1 if is_visible(status) else -1)
+    if old != status:
+        for listener in _LISTENERS:
+            listener(comment, old, status)
     return old != status
 
 

@@ -16,6 +16,7 @@ from comments import (
     identity,
     markup,
     moderation,
+    notifications,
     sanctions,
     site_settings,
     sites,
@@ -44,6 +45,9 @@ class NewComment:
     remote_addr: str | None = None
     # The Origin header of a browser's request; None for server-to-server calls.
     origin: str | None = None
+    # Email the author about replies to this comment (needs ``email``), in ``lang``.
+    notify: bool = False
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ class Posted:
     reasons: list[reason_codes.Reason]
     in_reply_to: tuple[int, str] | None = None
     editable_until: datetime | None = None
+    # Reply emails: "active", "confirm" (a confirmation email is on its way), or None.
+    notify: str | None = None
 
     @property
     def held(self) -> bool:
@@ -81,6 +87,11 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
     Raising leaves the unit to roll back: nothing of a refused post is kept.
     """
     spam.check_honeypot(new.honeypot)
+    if new.notify and not new.email:
+        raise errors.ValidationFailed(
+            "Give your email to hear about replies.",
+            errors={"author.email": "An email is needed to tell you about replies."},
+        )
     body = _checked_body(new.body, policy)
     # Rendering is the slow part and needs no database: do it before queueing to write.
     html = _render(body)
@@ -124,7 +135,10 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
         client_key=client,
     )
     moderation.set_status(comment, Status.PENDING if held else Status.APPROVED, reasons=held)
-    return Posted(comment, held, in_reply_to, _editable_until(comment, policy))
+    notify = None
+    if new.notify and new.email:
+        notify = notifications.subscribe(comment, new.email, new.lang, secret=policy.secret)
+    return Posted(comment, held, in_reply_to, _editable_until(comment, policy), notify)
 
 
 def edit_comment(

@@ -24,6 +24,7 @@ def _domain_error(exc: errors.CommentsError) -> tuple[str, int]:
 
 # Routes register on import; each area adds itself to the site menu.
 from comments.admin import (  # noqa: E402, F401
+    alerts,
     audit_log,
     auth,
     dashboard,

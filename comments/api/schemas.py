@@ -107,6 +107,17 @@ class CommentIn(_Input):
     hp: Annotated[str, Field(max_length=200)] | None = Field(
         default=None, description="Honeypot: a hidden form field that people leave empty."
     )
+    notify: bool = Field(
+        default=False,
+        description="Email the author (`author.email` is then required) when someone replies "
+        "directly to this comment. The first time an address asks on a site, it gets a "
+        "confirmation email first.",
+    )
+    lang: Annotated[str, Field(max_length=35)] | None = Field(
+        default=None,
+        description="The reader's language for those emails (en, ru, zh-CN; others get en).",
+        examples=["en"],
+    )
 
     @field_validator("title")
     @classmethod
@@ -283,6 +294,11 @@ class PostedOut(BaseModel):
     held: bool
     reason: str | None = Field(description="Why it is held, in English; null when shown.")
     reasons: list[HoldReason]
+    notify: Literal["active", "confirm"] | None = Field(
+        default=None,
+        description="Reply emails asked with `notify`: `active`, or `confirm` when a "
+        "confirmation email was sent first (tell the reader to check their inbox).",
+    )
 
 
 class FlagOut(BaseModel):

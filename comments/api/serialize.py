@@ -104,4 +104,5 @@ def posted(value: Posted, edit_token: str) -> dict[str, Any]:
             {"code": r["code"], "params": dict(r.get("params", {})), "message": text}
             for r, text in zip(value.reasons, words, strict=True)
         ],
+        "notify": value.notify,
     }

@@ -180,6 +180,8 @@ def post_comment() -> tuple[Response, int]:
         honeypot=data.hp,
         remote_addr=request.remote_addr,
         origin=request.headers.get("Origin"),
+        notify=data.notify,
+        lang=data.lang,
     )
     with unit_of_work():
         posted = posting.create_comment(new, _policy(admit=limits.admit_post))

@@ -15,6 +15,13 @@ from comments.models.core import (
     Thread,
     utcnow,
 )
+from comments.models.mail import (
+    AlertPreference,
+    MailAddress,
+    MailState,
+    OutboxMessage,
+    Subscription,
+)
 from comments.models.reports import Report, ReportReason
 from comments.models.revisions import CommentRevision
 from comments.models.sanctions import Sanction, SanctionKind, TargetKind
@@ -22,13 +29,17 @@ from comments.models.staff import AuditEvent, Moderator, ModeratorRole, Role
 
 __all__ = [
     "MAX_ID",
+    "AlertPreference",
     "AuditEvent",
     "Author",
     "Comment",
     "CommentRevision",
+    "MailAddress",
+    "MailState",
     "Moderation",
     "Moderator",
     "ModeratorRole",
+    "OutboxMessage",
     "Report",
     "ReportReason",
     "Role",
@@ -36,6 +47,7 @@ __all__ = [
     "SanctionKind",
     "Site",
     "Status",
+    "Subscription",
     "TargetKind",
     "Thread",
     "utcnow",
