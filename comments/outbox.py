@@ -64,8 +64,9 @@ class SMTPSettings:
         return cls(
             server=config.get("MAIL_SERVER") or None,
             port=int(config.get("MAIL_PORT") or 587),
-            username=config.get("MAIL_USERNAME") or None,
-            password=config.get("MAIL_PASSWORD") or None,
+            # str(): COMMENTS_MAIL_PASSWORD=123456 parses as a number.
+            username=_text(config.get("MAIL_USERNAME")),
+            password=_text(config.get("MAIL_PASSWORD")),
             use_tls=bool(config.get("MAIL_USE_TLS")),
             use_ssl=bool(config.get("MAIL_USE_SSL")),
             timeout=float(config.get("MAIL_TIMEOUT") or 30),
@@ -73,6 +74,10 @@ class SMTPSettings:
             max_attempts=max(1, int(config.get("MAIL_MAX_ATTEMPTS") or 10)),
             retry_seconds=max(0, int(config.get("MAIL_RETRY_SECONDS") or 0)),
         )
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
 
 
 def enqueue(kind: str, recipient: str, payload: dict[str, Any], dedupe_key: str) -> bool:

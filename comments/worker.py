@@ -57,7 +57,7 @@ def _say_once(app: Flask, what: str, message: str) -> None:
         log.warning(message)
 
 
-def deliver_mail(app: Flask) -> int:
+def deliver_mail(app: Flask, *, limit: int = 50) -> int:
     """Send one batch of due emails; keep them waiting when mail is not set up."""
     config = app.config
     settings = outbox.SMTPSettings.from_config(config)
@@ -78,7 +78,7 @@ def deliver_mail(app: Flask) -> int:
         return notifications.compose(message, links)
 
     with app.app_context():
-        return outbox.deliver(settings, compose)
+        return outbox.deliver(settings, compose, limit=limit)
 
 
 def clear_addresses(app: Flask) -> int:
