@@ -658,6 +658,10 @@ function mount(host, options) {
       form.remove();
       parent.replyButton.setAttribute("aria-expanded", "false");
     };
+    // Reply emails can only be asked for with an email address.
+    const notify = element("input", {type: "checkbox", name: "notify"});
+    const notifyRow = element("label", {class: "nt", hidden: !prefill.email}, [notify, t("notify")]);
+    const showNotify = () => (notifyRow.hidden = !inputs["author.email"].value.trim());
     // The author's fields unfold once the reader starts writing.
     const unfold = () => form.classList.add("open");
     const submitted = (event) => {
@@ -680,8 +684,9 @@ function mount(host, options) {
       ),
       element("div", {class: "id"}, [
         field("author.name", "input", {required: true, autocomplete: "name", maxlength: "80", value: prefill.name}, t("name")),
-        field("author.email", "input", {type: "email", autocomplete: "email", value: prefill.email}, t("email")),
+        field("author.email", "input", {type: "email", autocomplete: "email", value: prefill.email, oninput: showNotify}, t("email")),
         field("author.website", "input", {type: "url", autocomplete: "url", value: prefill.website}, t("website")),
+        notifyRow,
       ]),
       honeypot,
       element("div", {class: "ft"}, [
@@ -718,6 +723,8 @@ function mount(host, options) {
         body: inputs.body.value,
         author,
         hp: honeypot.value,
+        notify: !!author.email && notify.checked,
+        lang,
       };
       if (parent) payload.parent_id = parent.comment.id;
       for (const key of FIELDS) {
@@ -774,6 +781,8 @@ function mount(host, options) {
       if (!data.held) setCount(visibleCount + 1);
       record.el.focus();
       announce(t(data.held ? "held" : "posted"));
+      // A first request for reply emails waits for the reader to confirm their address.
+      if (data.notify === "confirm") sayOn(record, t("checkInbox"));
     }
 
     return {el: form, body: inputs.body, inputs, rememberedNote, values};

@@ -265,3 +265,24 @@ def test_honeypot_is_out_of_sight_and_out_of_reach(page, host, thread_key):
     expect(trap).to_have_attribute("autocomplete", "off")
     box = trap.bounding_box()
     assert box is not None and box["width"] <= 1 and box["height"] <= 1
+
+
+def test_reply_emails_are_offered_with_an_email_and_need_a_confirmation(
+    page, service, host, thread_key
+):
+    page.goto(host.article(thread_key))
+    page.get_by_label("Your comment").fill("Tell me about replies")
+    page.get_by_label("Name").fill("Ada")
+    box = page.get_by_label("Email me when someone replies")
+    expect(box).to_be_hidden()
+    page.get_by_label("Email (never shown)").fill("ada@example.com")
+    expect(box).to_be_visible()
+    box.check()
+    page.get_by_role("button", name="Post comment").click()
+    mine = page.locator(ROOTS).first
+    expect(mine.locator(".tx")).to_have_text("Tell me about replies")
+    expect(mine.locator(".msg")).to_have_text(
+        "Check your inbox: confirm your email address to hear about replies."
+    )
+    page.get_by_label("Email (never shown)").fill("")
+    expect(box).to_be_hidden()
