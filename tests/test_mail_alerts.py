@@ -221,3 +221,20 @@ def test_staff_of_another_site_cannot_see_its_alerts_page(mail_app):
     client = mail_app.test_client()
     sign_in(client, "x@other.example")
     assert client.get("/admin/news/alerts").status_code == 404
+
+
+def test_admins_see_failed_email_on_their_dashboard(app_factory):
+    server = SMTPServer()  # never started
+    app = app_factory(**server.config(MAIL_MAX_ATTEMPTS=1))
+    factories.make_site(app)
+    make_moderator(app, "admin@news.example", Role.ADMIN)
+    make_moderator(app, MOD)
+    factories.post(app.test_client(), author={"name": "A", "email": "a@example.com"}, notify=True)
+    deliver(app)
+    admin = app.test_client()
+    sign_in(admin, "admin@news.example")
+    page = admin.get("/admin/").get_data(as_text=True)
+    assert "0 waiting to be sent, 1 failed after every attempt" in page
+    moderator = app.test_client()
+    sign_in(moderator, MOD)
+    assert "Outgoing email" not in moderator.get("/admin/").get_data(as_text=True)

@@ -9,7 +9,7 @@ from typing import Any
 from flask import g, render_template
 from sqlalchemy import func, select
 
-from comments import staff, stats
+from comments import outbox, staff, stats
 from comments.admin import auth, bp
 from comments.admin.auth import login_required, requires_role
 from comments.extensions import db
@@ -31,8 +31,11 @@ def dashboard() -> str:
     for site_id, status, count in rows:
         counts.setdefault(site_id, {})[str(status)] = count
     mine = list(db.session.scalars(select(Site).where(Site.id.in_(ids)).order_by(Site.slug)))
+    # The outbox is the deployment's, not a site's: its failures are shown to admins.
+    is_admin = bool(staff.site_ids(g.moderator, at_least=Role.ADMIN))
     return render_template(
         "admin/dashboard.html",
+        mail=outbox.counts() if is_admin else None,
         sites=mine,
         counts=counts,
         statuses=[s.value for s in Status],
