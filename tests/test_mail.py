@@ -11,7 +11,7 @@ from comments import moderation, worker
 from comments.audit import Actor
 from comments.database import unit_of_work
 from comments.extensions import db
-from comments.models import Comment, MailState, OutboxMessage, Status, utcnow
+from comments.models import Comment, MailState, OutboxMessage, utcnow
 from tests import factories
 from tests.mailbox import SilentServer, SMTPServer, links, parts, path_of
 
@@ -373,7 +373,31 @@ def test_posting_without_notify_answers_null(client):
     assert response.get_json()["notify"] is None
 
 
-def test_status_changes_still_go_only_through_set_status(mail_app, client):
-    comment = factories.post_ok(client)
-    with mail_app.app_context(), pytest.raises(RuntimeError):
-        db.session.get(Comment, comment["id"]).status = Status.SPAM
+def test_a_login_that_fails_leaves_no_password_in_the_log_or_the_outbox(app_factory, smtp, caplog):
+    secret = "pa55-very-secret"
+    app = app_factory(**smtp.config(MAIL_USERNAME="mailer", MAIL_PASSWORD=secret))
+    factories.make_site(app)
+    ask(app.test_client())
+    assert deliver(app) == 0  # this server offers no AUTH: the attempt fails
+    with app.app_context():
+        row = db.session.scalars(select(OutboxMessage)).one()
+        assert row.state == MailState.PENDING and row.last_error
+        assert secret not in row.last_error
+    assert caplog.records and secret not in caplog.text
+    assert smtp.inbox.messages == []
+
+
+def test_the_background_thread_of_the_embedded_server_delivers(mail_app, client, smtp):
+    import time
+
+    ask(client)
+    thread, stop = worker.start_in_background(mail_app, worker.default_jobs(mail_app)[:1])
+    try:
+        deadline = time.monotonic() + 10
+        while not smtp.inbox.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+    assert [m["To"] for m in smtp.inbox.messages] == [ANN]

@@ -238,3 +238,21 @@ def test_admins_see_failed_email_on_their_dashboard(app_factory):
     moderator = app.test_client()
     sign_in(moderator, MOD)
     assert "Outgoing email" not in moderator.get("/admin/").get_data(as_text=True)
+
+
+def test_a_reply_approved_from_an_email_link_is_told_to_its_subscriber(mail_app, smtp):
+    from tests.test_mail import ANN, ask, confirm, reply
+
+    choose(mail_app, MOD, held=True)
+    reader = mail_app.test_client()
+    parent = ask(reader)["comment"]
+    deliver(mail_app)
+    confirm(reader, smtp, ANN)
+    held = reply(reader, parent["id"], body=LINKY)
+    assert held["status"] == "pending"
+    deliver(mail_app)
+    (alert,) = smtp.inbox.to(MOD)
+    approve, _reject = alert_links(alert)
+    assert mail_app.test_client().post(approve).status_code == 200
+    assert deliver(mail_app) == 1
+    assert smtp.inbox.to(ANN)[-1]["Subject"] == "Bob replied to your comment on “A story”"
