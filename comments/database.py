@@ -31,6 +31,7 @@ import psycopg.errors
 import psycopg.pq
 from flask import Flask, current_app
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -390,3 +391,16 @@ def change_stamp() -> int | None:
     """Return the database's change stamp, or None where none is cheap to get."""
     stamp: ChangeStamp | None = current_app.extensions.get(_STAMP)
     return stamp.current() if stamp is not None else None
+
+
+def insert_new(model: type[Any], values: dict[str, Any]) -> bool:
+    """Insert one row unless it would break a unique constraint; tell whether it was inserted.
+
+    One ``INSERT ... ON CONFLICT DO NOTHING`` (SQLite and PostgreSQL alike):
+    cheaper than a savepoint around an ORM insert, and it never waits on or
+    fails for a concurrent writer of the same row. Bypasses the session: the
+    row is not in it until queried.
+    """
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).values(**values).on_conflict_do_nothing()
+    return bool(db.session.execute(statement).rowcount)  # type: ignore[attr-defined]

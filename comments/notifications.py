@@ -26,7 +26,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from comments import database, emails, errors, identity, mail_words, markup, moderation, outbox
 from comments.extensions import db
@@ -78,12 +77,12 @@ def _address(site_id: int, email: str, secret: str) -> MailAddress:
     query = select(MailAddress).where(MailAddress.site_id == site_id, MailAddress.email_key == key)
     address = db.session.scalar(query)
     if address is None:
-        address = MailAddress(site_id=site_id, email_key=key, email=email.strip())
-        try:
-            with db.session.begin_nested():
-                db.session.add(address)
-        except IntegrityError:  # the same reader's other post, a moment earlier
-            address = db.session.scalars(query).one()
+        # The same reader's other post may be storing it at this moment: no error, one row.
+        database.insert_new(
+            MailAddress,
+            {"site_id": site_id, "email_key": key, "email": email.strip(), "created_at": utcnow()},
+        )
+        address = db.session.scalars(query).one()
     return address
 
 

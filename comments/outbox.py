@@ -27,7 +27,6 @@ from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from comments import database
 from comments.extensions import db
@@ -83,24 +82,20 @@ def _text(value: Any) -> str | None:
 def enqueue(kind: str, recipient: str, payload: dict[str, Any], dedupe_key: str) -> bool:
     """Add one email to the caller's unit of work; False when ``dedupe_key`` was used before."""
     database.writing()
-    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
-        return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                OutboxMessage(
-                    kind=kind,
-                    recipient=recipient,
-                    payload=payload,
-                    dedupe_key=dedupe_key[:200],
-                    state=MailState.PENDING,
-                    attempts=0,
-                    due_at=utcnow(),
-                )
-            )
-    except IntegrityError:  # the same message, a moment earlier, in another transaction
-        return False
-    return True
+    now = utcnow()
+    return database.insert_new(
+        OutboxMessage,
+        {
+            "kind": kind,
+            "recipient": recipient,
+            "payload": payload,
+            "dedupe_key": dedupe_key[:200],
+            "state": MailState.PENDING,
+            "attempts": 0,
+            "due_at": now,
+            "created_at": now,
+        },
+    )
 
 
 def _due(now: datetime) -> Any:
