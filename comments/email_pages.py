@@ -26,10 +26,15 @@ def _page(status: int = 200, *, lang: str = "en", **context: Any) -> Page:
     return render_template("email/page.html", lang=lang, **context), status
 
 
+#: Pages readers open; the others are for staff, who read the domain's own (English) words.
+_READERS = ("email.confirm", "email.unsubscribe")
+
+
 @bp.errorhandler(errors.CommentsError)
 def _domain_error(exc: errors.CommentsError) -> Page:
-    if request.blueprint == "email" and "/decide/" in request.path:
+    if request.endpoint not in _READERS:
         return _page(exc.status, message=exc.detail)
+    # A link that is not valid says nothing of its reader's language: English.
     words = mail_words.words("en")
     expired = isinstance(exc, notifications.LinkExpired)
     return _page(exc.status, message=words["page.expired" if expired else "page.invalid"])

@@ -47,16 +47,14 @@ ACTIVE, NEEDS_CONFIRMATION = "active", "confirm"
 QUOTE_LENGTH = 600
 
 
-def subscribe(comment: Comment, email: str, lang: str | None, *, secret: str) -> str:
+def subscribe(comment: Comment, site_id: int, email: str, lang: str | None, *, secret: str) -> str:
     """Ask for emails about replies to ``comment``; say whether it is active or awaits confirmation.
 
     Runs in the caller's unit of work (the post's). The first request from
     an address on the site enqueues one confirmation email (at most one a day).
     """
     database.writing()
-    thread = db.session.get(Thread, comment.thread_id)
-    assert thread is not None  # noqa: S101 - the comment was just stored in it
-    address = _address(thread.site_id, email, secret)
+    address = _address(site_id, email, secret)
     lang = mail_words.language(lang)
     subscription = Subscription(comment_id=comment.id, address_id=address.id, lang=lang)
     db.session.add(subscription)

@@ -137,7 +137,9 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
     moderation.set_status(comment, Status.PENDING if held else Status.APPROVED, reasons=held)
     notify = None
     if new.notify and new.email:
-        notify = notifications.subscribe(comment, new.email, new.lang, secret=policy.secret)
+        notify = notifications.subscribe(
+            comment, site.id, new.email, new.lang, secret=policy.secret
+        )
     return Posted(comment, held, in_reply_to, _editable_until(comment, policy), notify)
 
 
