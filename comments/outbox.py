@@ -34,7 +34,8 @@ from comments.models import MailState, OutboxMessage, utcnow
 
 log = logging.getLogger("comments.mail")
 
-#: Seconds a worker holds the messages it claimed before another may take them.
+#: Seconds a worker holds the messages it claimed before another may take them
+#: (plus the mail server's timeout for each message of the batch).
 LEASE_SECONDS = 300
 #: The longest wait between two attempts.
 MAX_BACKOFF_SECONDS = 6 * 3600
@@ -160,8 +161,11 @@ def deliver(
     happens between them, outside any transaction.
     """
     now = now or utcnow()
+    # Long enough for every message of the batch to meet the server's timeout:
+    # a claim must not run out while its worker is still sending.
+    lease = int(LEASE_SECONDS + limit * settings.timeout)
     with database.unit_of_work():
-        rows = claim(limit, now=now)
+        rows = claim(limit, now=now, lease=lease)
         batch: list[tuple[Outcome, EmailMessage | None]] = []
         for row in rows:
             outcome = Outcome(row.id, row.claim or "", row.attempts)

@@ -1,4 +1,4 @@
-"""A real SMTP server (aiosmtpd) on 127.0.0.1 for the email tests, and helpers to read its mail."""
+"""A real SMTP server (aiosmtpd) on 127.0.0.1 for the email tests, and ways to read its mail."""
 
 from __future__ import annotations
 
