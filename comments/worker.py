@@ -40,7 +40,11 @@ class Job:
 
 
 def default_jobs(app: Flask) -> list[Job]:
-    """Return the jobs of this service, with their intervals."""
+    """Return the jobs of this service, with their intervals.
+
+    A job that works through a queue of its own joins with one line, e.g.
+    ``Job("imports", lambda: int(importers.run_next_job()), every=interval)``.
+    """
     interval = float(app.config["WORKER_INTERVAL"])
     return [
         Job("mail", lambda: deliver_mail(app), every=interval),
