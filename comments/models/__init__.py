@@ -19,6 +19,7 @@ from comments.models.reports import Report, ReportReason
 from comments.models.revisions import CommentRevision
 from comments.models.sanctions import Sanction, SanctionKind, TargetKind
 from comments.models.staff import AuditEvent, Moderator, ModeratorRole, Role
+from comments.models.votes import Vote
 
 __all__ = [
     "MAX_ID",
@@ -38,5 +39,6 @@ __all__ = [
     "Status",
     "TargetKind",
     "Thread",
+    "Vote",
     "utcnow",
 ]
