@@ -117,7 +117,7 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
     else:
         raise errors.ValidationFailed(
             "Please check the form. Your name is required.",
-            errors={"author.name": "Your name is required."},
+            errors={"author": "Your name is required."},
         )
     client = identity.client_key(policy.secret, new.remote_addr) if new.remote_addr else None
     held = sanctions.check(site.id, author, client, utcnow())

@@ -162,6 +162,8 @@ class Comment(db.Model):  # type: ignore[name-defined]
         # The replies under one root comment, in posting order.
         Index("ix_comments_root", "root_id", "status", "id"),
         Index("ix_comments_author_thread", "author_id", "thread_id"),
+        # A guest's own comments in a thread, for /me.
+        Index("ix_comments_reader_thread", "reader_key", "thread_id"),
         # An author's approved comments, counted on every post to a site that
         # holds new commenters (authors belong to one site).
         Index("ix_comments_author_status", "author_id", "status"),

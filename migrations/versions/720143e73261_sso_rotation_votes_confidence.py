@@ -47,6 +47,9 @@ def upgrade():
         batch_op.create_index(
             'ix_comments_top', ['thread_id', 'status', 'depth', 'confidence', 'id'], unique=False
         )
+        batch_op.create_index(
+            'ix_comments_reader_thread', ['reader_key', 'thread_id'], unique=False
+        )
     comments = sa.table(
         'comments', sa.column('id', sa.Integer), sa.column('votes_up', sa.Integer),
         sa.column('votes_down', sa.Integer), sa.column('confidence', sa.Integer),
@@ -88,6 +91,7 @@ def downgrade():
         batch_op.drop_index('ix_votes_voter_thread')
     op.drop_table('votes')
     with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.drop_index('ix_comments_reader_thread')
         batch_op.drop_index('ix_comments_top')
         batch_op.create_index(
             'ix_comments_top', ['thread_id', 'status', 'depth', 'score', 'id'], unique=False
