@@ -143,6 +143,13 @@ class VoteIn(_Input):
 
     value: Literal[1, -1, 0] = Field(description="1 up, -1 down, 0 takes the vote back.")
 
+    @field_validator("value", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: object) -> object:
+        if isinstance(value, bool):
+            raise ValueError("must be 1, -1 or 0")
+        return value
+
 
 class MeQuery(BaseModel):
     """Query of ``GET /me``."""
