@@ -68,7 +68,7 @@ def resolve(site: Site, reader: Reader, auth: Auth, now: datetime) -> Known:
     """Return who the reader is on ``site``; a token that does not hold raises Unauthorized."""
     user = sso.verify(reader.token, site, now=now, grace=auth.sso_grace) if reader.token else None
     key = None
-    if user is None and reader.reader_id:
+    if user is None and reader.reader_id is not None:
         rid = reader.reader_id.strip()
         if not rid or len(rid) > MAX_READER_ID or not rid.isprintable():
             raise errors.CommentsError(
