@@ -211,7 +211,6 @@ function mount(host, options) {
     const author = comment.author;
     const id = "comment-" + comment.id;
     const hasWebsite = /^https?:\/\//i.test(author.website);
-    const mine = ownComments[comment.id];
     const name = element(hasWebsite ? "a" : "span", {
       class: "nm",
       id: id + "n",
@@ -251,7 +250,6 @@ function mount(host, options) {
         record.down,
         !thread.closed && record.replyButton,
         (record.reportButton =
-          !mine &&
           button("lk", t("report"), () => openReport(record), {
             "aria-label": t("reportLabel", {name: author.name}),
             "aria-expanded": "false",
@@ -274,7 +272,7 @@ function mount(host, options) {
     const id = record.comment.id;
     record.own ||= meOwn[id] || ownComments[id];
     if (ownComments[id] && !record.ownControls && !thread.closed) {
-      record.reportButton?.remove();
+      record.reportButton.remove();
       record.act.append((record.ownControls = element("span")));
       showOwnControls(record);
       expireOwn(record);
