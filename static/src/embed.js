@@ -738,6 +738,7 @@ function mount(host, options) {
     const forget = button("lk", t("forget"), () => {
       stored(AUTHOR_KEY, null);
       stored(EDITS_KEY, null); // nor may the next reader change the comments
+      stored(READER_KEY, null); // or the votes
       ownComments = {};
       root.querySelectorAll(".act span").forEach((el) => el.remove());
       for (const form of [mainForm, ...replyForms.values()]) {
