@@ -888,7 +888,7 @@ function mount(host, options) {
     list = element("div", {class: "list"}, [element("p", {class: "note", text: t("loading")})]);
     moreButton = button("more", "", () => load(true), {hidden: true});
     liveRegion = element("div", {class: "sr", "aria-live": "polite"});
-    whoLine = element("p", {class: "note", hidden: true});
+    whoLine = element("p", {class: "who", hidden: true});
     section = element("section", {class: "w " + settings.theme + (sso ? " si" : ""), lang, "aria-label": t("region")}, [
       element("div", {class: "hd"}, [heading, sortBar]),
       whoLine,
