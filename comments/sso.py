@@ -34,7 +34,8 @@ LEEWAY = 60
 MAX_TOKEN_LENGTH = 4096
 MAX_BADGES = 10
 MAX_BADGE_LENGTH = 32
-MAX_SUB_LENGTH = 255
+# Short enough that "user:" and the id fit a report's reporter column.
+MAX_SUB_LENGTH = 250
 MAX_NAME_LENGTH = 80
 
 
@@ -149,8 +150,12 @@ def _http_url(value: Any) -> str | None:
 
 
 def _user(claims: dict[str, Any], site: Site) -> User:
-    sub = _text(claims.get("sub"), MAX_SUB_LENGTH + 1)
-    if sub is None or len(sub) > MAX_SUB_LENGTH:
+    # Kept exactly as the publisher wrote it: it is the author's identity
+    # (Author(kind="sso", identity=sub)), which imports rely on too.
+    sub = claims.get("sub")
+    if isinstance(sub, int) and not isinstance(sub, bool):
+        sub = str(sub)
+    if not isinstance(sub, str) or not 0 < len(sub) <= MAX_SUB_LENGTH or not sub.isprintable():
         raise refused("sso_malformed", "The sign-in token's 'sub' is not a user id.")
     name = _text(claims.get("name"), MAX_NAME_LENGTH)
     if name is None:

@@ -105,6 +105,7 @@ REFUSALS = [
     ("no exp", lambda: sso_token(exp=None), "sso_malformed"),
     ("no sub", lambda: sso_token(sub=None), "sso_malformed"),
     ("no name", lambda: sso_token(name=None), "sso_malformed"),
+    ("sub too long", lambda: sso_token(sub="u" * 251), "sso_malformed"),
     ("HS512", lambda: sso_token(algorithm="HS512"), "sso_bad_algorithm"),
     ("issued in the future", lambda: sso_token(iat=int(time.time()) + 3600), "sso_not_yet_valid"),
 ]
