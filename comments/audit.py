@@ -62,6 +62,7 @@ ACTIONS = {
     "staff.login": "Signed in",
     "staff.login_failed": "Failed to sign in",
     "staff.logout": "Signed out",
+    "site.sso_rotated": "Rotated the SSO secret",
 }
 
 

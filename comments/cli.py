@@ -12,6 +12,7 @@ from flask_migrate import upgrade as migrate_upgrade
 from werkzeug.serving import run_simple
 
 from comments import (
+    audit,
     errors,
     mail_cli,
     maintenance,
@@ -141,7 +142,12 @@ def site_add(slug: str, name: str, origins: tuple[str, ...], moderation: str) ->
 @click.option("--name")
 @click.option("--origin", "origins", multiple=True, help="Replaces the list; repeat for each.")
 @click.option("--moderation", type=click.Choice(["post", "pre"]))
-@click.option("--sso-secret")
+@click.option(
+    "--sso-secret",
+    help="The secret the site's backend signs its users' tokens with (32 characters or "
+    "more; an empty string turns sign-in off). The previous secret keeps working for "
+    "SSO_ROTATION_GRACE seconds.",
+)
 @with_appcontext
 def site_update(
     slug: str,
@@ -163,6 +169,26 @@ def site_update(
     except errors.CommentsError as exc:
         raise fail(exc) from exc
     click.echo(f"updated site {changed.slug}")
+
+
+@site.command("rotate-sso-secret")
+@click.argument("slug")
+@with_appcontext
+def site_rotate_sso_secret(slug: str) -> None:
+    """Generate a new SSO secret for a site and print it, once.
+
+    The previous secret keeps verifying tokens for SSO_ROTATION_GRACE seconds
+    (24 hours unless set otherwise), time to deploy the new one.
+    """
+    try:
+        with unit_of_work():
+            changed, secret = sites.rotate_sso_secret(slug)
+            audit.record(operator(), "site.sso_rotated", site_id=changed.id,
+                         target=("site", changed.id))  # fmt: skip
+    except errors.CommentsError as exc:
+        raise fail(exc) from exc
+    click.echo(secret)
+    click.echo(f"new SSO secret of {changed.slug} (shown once; keep it in your backend)", err=True)
 
 
 @site.command("list")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from comments import database, errors, identity, sanctions
 from comments.extensions import db
@@ -49,7 +49,6 @@ def find(site_id: int, text: str, *, secret: str, limit: int = 50) -> list[Found
             Author.identity == identity.EMAIL_IDENTITY + identity.email_key(secret, email),
             func.lower(Author.email) == email.lower(),
         )
-        # The place for SSO ids: Author.identity of an SSO author, once they exist.
         query = select(Author.id).where(Author.site_id == site_id, wanted)
     else:
         pattern = _like(text.lower())
@@ -63,7 +62,12 @@ def find(site_id: int, text: str, *, secret: str, limit: int = 50) -> list[Found
         )
         query = select(Author.id).where(
             Author.site_id == site_id,
-            or_(func.lower(Author.name).like(pattern, escape="\\"), Author.id.in_(by_comment)),
+            or_(
+                func.lower(Author.name).like(pattern, escape="\\"),
+                Author.id.in_(by_comment),
+                # A signed-in user by the publisher's id for them, exactly.
+                and_(Author.kind == identity.SSO, Author.identity == text),
+            ),
         )
     ids = list(db.session.scalars(query.order_by(Author.id.desc()).limit(limit)))
     stats = {

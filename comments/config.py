@@ -60,6 +60,13 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_LOGIN_ACCOUNT": "5 per minute;30 per day",
     # Edits and deletes per client, counted on every well-formed request.
     "RATELIMIT_EDIT": "10 per minute;100 per day",
+    # Votes per client; only votes that change something count.
+    "RATELIMIT_VOTE": "30 per minute;500 per day",
+    # Seconds a site's previous SSO secret keeps verifying tokens after a rotation.
+    "SSO_ROTATION_GRACE": 24 * 3600,
+    # Seconds a cached page may go on showing vote tallies older than the latest
+    # vote (a page is rebuilt for votes at most once per this, per worker).
+    "VOTE_TALLY_TTL": 10,
     # Requests larger than this are refused (413) before their body is read.
     "MAX_CONTENT_LENGTH": 64 * 1024,
     # Reading: root comments on a page when the request names no ``limit``

@@ -41,6 +41,14 @@ class NotFound(CommentsError):
     code = "not_found"
 
 
+class Unauthorized(CommentsError):
+    """Credentials that were sent but are not good (an expired or badly signed SSO token)."""
+
+    status = 401
+    title = "Unauthorized"
+    code = "unauthorized"
+
+
 class Forbidden(CommentsError):
     """The request is understood but not allowed (closed thread, foreign origin)."""
 

@@ -149,3 +149,64 @@ def token_expired(secret: str, purpose: str, token: str, max_age: int) -> bool:
     except BadSignature:
         return False
     return False
+SSO = "sso"
+
+_SSO = select(Author).where(
+    Author.site_id == bindparam("site_id"),
+    Author.kind == SSO,
+    Author.identity == bindparam("identity"),
+)
+
+
+def sso_author(
+    site_id: int,
+    sub: str,
+    *,
+    name: str,
+    email: str | None,
+    avatar: str | None,
+    website: str | None,
+    badges: list[str],
+    secret: str,
+) -> Author:
+    """Return the author row of a site's signed-in user (``kind="sso"``, identity = ``sub``).
+
+    Unlike a guest's, the row follows what the publisher says: a new name,
+    avatar or badges replace the old ones, and the session hook in
+    ``comments.versions`` then makes every page they wrote on fresh.
+    """
+    params = {"site_id": site_id, "identity": sub}
+    author = db.session.scalar(_SSO, params)
+    seed = avatar_hash(secret, site_id, email, f"sso:{sub}")
+    if author is None:
+        author = Author(
+            site_id=site_id, kind=SSO, identity=sub, name=name, email=email, website=website,
+            avatar_url=avatar, avatar_seed=seed, badges=badges,
+        )  # fmt: skip
+        try:
+            with db.session.begin_nested():
+                db.session.add(author)
+        except IntegrityError:
+            author = db.session.scalars(_SSO, params).one()
+        return author
+    shown = {"name": name, "email": email, "website": website, "avatar_url": avatar,
+             "avatar_seed": seed, "badges": badges}  # fmt: skip
+    for attribute, value in shown.items():
+        if getattr(author, attribute) != value:
+            setattr(author, attribute, value)
+    return author
+
+
+def find_sso_author(site_id: int, sub: str) -> Author | None:
+    """Return the author row of a site's signed-in user, if they ever wrote or voted."""
+    return db.session.scalar(_SSO, {"site_id": site_id, "identity": sub})
+
+
+def reader_key(secret: str, reader_id: str, remote_addr: str | None) -> str:
+    """Return a keyed hash of a browser's random reader id and its client's address.
+
+    What a guest's votes and own comments are known by: neither the id nor the
+    address is kept. The address is part of it, so a reader id copied into
+    another network's browser does not carry the votes with it.
+    """
+    return _keyed(secret, "reader", f"{reader_id}\x00{client_key(secret, remote_addr)}")[:32]

@@ -108,6 +108,8 @@ ROUTES: dict[str, tuple[Rule, ...]] = {
     "api.edit_comment": (Rule(read_limit),),
     "api.delete_comment": (Rule(read_limit),),
     "api.post_comment": (Rule(read_limit),),
+    "api.vote_comment": (Rule(read_limit),),
+    "api.me": (Rule(read_limit),),
 }
 
 
@@ -292,3 +294,14 @@ def admit_flag() -> None:
     """
     counters = _counters("flag", str(current_app.config["RATELIMIT_FLAG"]), client_address())
     _take(counters, "You are reporting too quickly.")
+
+
+def admit_vote() -> None:
+    """Count a vote that changes something against the client's voting limit, or refuse it.
+
+    Called in the vote's unit of work, before it is stored: a refusal rolls
+    it back, and repeating a vote as it stands uses nothing up. Checking and
+    counting are one step in the storage, as for :func:`admit_flag`.
+    """
+    counters = _counters("vote", str(current_app.config["RATELIMIT_VOTE"]), client_address())
+    _take(counters, "You are voting too quickly.")

@@ -17,6 +17,7 @@ from comments import (
     markup,
     moderation,
     notifications,
+    readers,
     sanctions,
     site_settings,
     sites,
@@ -35,7 +36,8 @@ class NewComment:
     site: str
     thread: str
     body: str
-    name: str
+    # A guest's name; None when a signed-in user posts (their token names them).
+    name: str | None = None
     url: str | None = None
     title: str | None = None
     parent_id: int | None = None
@@ -48,6 +50,8 @@ class NewComment:
     # Email the author about replies to this comment (needs ``email``), in ``lang``.
     notify: bool = False
     lang: str | None = None
+    # The sign-in token and reader id the request carried.
+    reader: readers.Reader = readers.ANONYMOUS
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,12 @@ class Policy:
     # Counts the post against the rate limits, or raises; called once a post
     # has passed every check, in the same step as storing it.
     admit: Callable[[], None] | None = None
+    # Seconds a site's previous SSO secret keeps working after a rotation.
+    sso_grace: int = 24 * 3600
+
+    def auth(self) -> readers.Auth:
+        """Return the settings readers are resolved with."""
+        return readers.Auth(self.secret, self.sso_grace)
 
 
 @dataclass(frozen=True)
@@ -87,17 +97,14 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
     Raising leaves the unit to roll back: nothing of a refused post is kept.
     """
     spam.check_honeypot(new.honeypot)
-    if new.notify and not new.email:
-        raise errors.ValidationFailed(
-            "Give your email to hear about replies.",
-            errors={"author.email": "An email is needed to tell you about replies."},
-        )
     body = _checked_body(new.body, policy)
     # Rendering is the slow part and needs no database: do it before queueing to write.
     html = _render(body)
     database.writing()
     site, thread = threads.locate(new.site, new.thread)
     policy = _for_site(policy, site)
+    known = readers.resolve(site, new.reader, policy.auth(), utcnow())
+    readers.refuse_guest(site, known)
     if new.origin is not None and not sites.allows_origin(site, new.origin):
         raise errors.Forbidden(
             "This page is not allowed to post to this site.", code="origin_refused"
@@ -105,9 +112,26 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
     thread = _thread_for(site, thread, new)
     parent = _parent_for(thread, new.parent_id)
     in_reply_to = (parent.id, parent.author_name) if parent else None
-    author = identity.guest_author(
-        site.id, new.name, new.email, remote_addr=new.remote_addr, secret=policy.secret
-    )
+    if known.user is not None:
+        author = readers.author_of(site, known.user, policy.secret)
+        name, website = author.name, author.website
+    elif new.name:
+        author = identity.guest_author(
+            site.id, new.name, new.email, remote_addr=new.remote_addr, secret=policy.secret
+        )
+        name, website = new.name, new.website
+    else:
+        raise errors.ValidationFailed(
+            "Please check the form. Your name is required.",
+            errors={"author": "Your name is required."},
+        )
+    # A signed-in reader hears about replies at the email their publisher gave.
+    email = author.email if known.user is not None else new.email
+    if new.notify and not email:
+        raise errors.ValidationFailed(
+            "Give your email to hear about replies.",
+            errors={"author.email": "An email is needed to tell you about replies."},
+        )
     client = identity.client_key(policy.secret, new.remote_addr) if new.remote_addr else None
     held = sanctions.check(site.id, author, client, utcnow())
     if author.id is not None and _is_duplicate(thread.id, author.id, body):
@@ -116,7 +140,7 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
         html=html,
         moderation=site.moderation,
         max_links=policy.max_links,
-        rules=spam.rules_for(site_settings.settings_of(site), thread, author, new.name),
+        rules=spam.rules_for(site_settings.settings_of(site), thread, author, name),
     )
     if policy.admit is not None:
         policy.admit()
@@ -126,25 +150,30 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
         root_id=(parent.root_id or parent.id) if parent else None,
         depth=parent.depth + 1 if parent else 0,
         author=author,
-        author_name=new.name,
-        author_website=new.website,
+        author_name=name,
+        author_website=website,
         body=body,
         html=html,
         markup_version=markup.POLICY_VERSION,
         remote_addr=new.remote_addr,
         client_key=client,
+        reader_key=known.reader_key,
     )
     moderation.set_status(comment, Status.PENDING if held else Status.APPROVED, reasons=held)
     notify = None
-    if new.notify and new.email:
-        notify = notifications.subscribe(
-            comment, site.id, new.email, new.lang, secret=policy.secret
-        )
+    if new.notify and email:
+        notify = notifications.subscribe(comment, site.id, email, new.lang, secret=policy.secret)
     return Posted(comment, held, in_reply_to, _editable_until(comment, policy), notify)
 
 
 def edit_comment(
-    comment_id: int, token: str | None, body: str, policy: Policy, *, origin: str | None = None
+    comment_id: int,
+    token: str | None,
+    body: str,
+    policy: Policy,
+    *,
+    origin: str | None = None,
+    reader: readers.Reader = readers.ANONYMOUS,
 ) -> Posted:
     """Replace the text of a reader's own comment, within the edit window.
 
@@ -154,7 +183,7 @@ def edit_comment(
     body = _checked_body(body, policy)
     html = _render(body)
     database.writing()
-    comment, site = _own_comment(comment_id, token, policy, origin)
+    comment, site = _own_comment(comment_id, token, policy, origin, reader)
     policy = _for_site(policy, site)
     held = sanctions.check(site.id, comment.author, comment.client_key, utcnow())
     held += spam.hold_reasons(
@@ -178,7 +207,12 @@ def edit_comment(
 
 
 def delete_comment(
-    comment_id: int, token: str | None, policy: Policy, *, origin: str | None = None
+    comment_id: int,
+    token: str | None,
+    policy: Policy,
+    *,
+    origin: str | None = None,
+    reader: readers.Reader = readers.ANONYMOUS,
 ) -> None:
     """Delete a reader's own comment, within the edit window, unless others replied to it.
 
@@ -186,7 +220,7 @@ def delete_comment(
     answering nothing (the same rule Remark42 applies). Its author can still edit it.
     """
     database.writing()
-    comment, _site = _own_comment(comment_id, token, policy, origin)
+    comment, _site = _own_comment(comment_id, token, policy, origin, reader)
     if _has_live_replies(comment.id):
         raise errors.Conflict(
             "This comment has replies, so it can no longer be deleted; you can still edit it.",
@@ -219,9 +253,13 @@ def _checked_body(body: str, policy: Policy) -> str:
 
 
 def _own_comment(
-    comment_id: int, token: str | None, policy: Policy, origin: str | None
+    comment_id: int, token: str | None, policy: Policy, origin: str | None, reader: readers.Reader
 ) -> tuple[Comment, Site]:
-    """Return a comment its author may still change, with its site, or raise."""
+    """Return a comment its author may still change, with its site, or raise.
+
+    The author is known by the comment's edit token, or, for a comment a
+    signed-in user wrote, by their sign-in token within the edit window.
+    """
     comment = database.find(Comment, comment_id)
     if comment is None or comment.status not in (Status.APPROVED, Status.PENDING):
         raise errors.NotFound("That comment does not exist (any more).")
@@ -234,8 +272,18 @@ def _own_comment(
         raise errors.Forbidden(
             "This page is not allowed to change comments of this site.", code="origin_refused"
         )
-    allowed = token is not None and identity.check_edit_token(
-        policy.secret, token, comment.id, policy.edit_window
+    now = utcnow()
+    known = readers.resolve(site, reader, policy.auth(), now)
+    readers.refuse_guest(site, known)
+    written = comment.author
+    allowed = (
+        known.user is not None
+        and written.kind == identity.SSO
+        and written.identity == known.user.sub
+        and now < _editable_until(comment, policy)
+    ) or (
+        token is not None
+        and identity.check_edit_token(policy.secret, token, comment.id, policy.edit_window)
     )
     if not allowed:
         minutes = max(1, policy.edit_window // 60)

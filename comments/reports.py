@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from comments import database, errors, identity, moderation, sites
+from comments import database, errors, identity, moderation, readers, sites
 from comments import reasons as reason_codes
 from comments.extensions import db
-from comments.models import MAX_ID, Comment, Report, ReportReason, Site, Status, Thread
+from comments.models import MAX_ID, Comment, Report, ReportReason, Site, Status, Thread, utcnow
 
 DEFAULT_THRESHOLD = 3
 MAX_NOTE_LENGTH = 300
@@ -41,6 +41,11 @@ def guest_reporter(secret: str, remote_addr: str | None) -> str:
     return "client:" + identity.client_key(secret, remote_addr)
 
 
+def signed_in_reporter(sub: str) -> str:
+    """Return who a signed-in reader is for reports: the site's user id."""
+    return "user:" + sub
+
+
 def report_threshold(site: Site) -> int:
     """Return how many readers' reports hold a comment of the site."""
     value = (site.settings or {}).get("report_threshold", DEFAULT_THRESHOLD)
@@ -58,12 +63,15 @@ def report(
     reporter: str,
     note: str | None = None,
     origin: str | None = None,
+    reader: readers.Reader | None = None,
+    auth: readers.Auth | None = None,
 ) -> Reported:
     """Record one reader's report of a visible comment in the caller's unit of work.
 
     A second report by the same reader changes nothing and is answered the
     same way. ``origin`` is the browser's Origin header (None for
-    server-to-server calls); a page of another site may not report.
+    server-to-server calls); a page of another site may not report. A reader
+    whose sign-in token holds reports as ``user:<sub>`` instead of ``reporter``.
     """
     try:
         reason = ReportReason(reason)
@@ -79,6 +87,10 @@ def report(
         raise errors.Forbidden(
             "This page is not allowed to report comments of this site.", code="origin_refused"
         )
+    if reader is not None and reader.token and auth is not None:
+        known = readers.resolve(site, reader, auth, utcnow())
+        if known.user is not None:
+            reporter = signed_in_reporter(known.user.sub)
     if _has_reported(comment.id, reporter):
         return Reported(comment.id, new=False, held=False)
     try:

@@ -212,7 +212,7 @@ def _shown(settings: Mapping[str, Any], moderation: str, origins: list[str]) -> 
 
 
 # What a thread's pages show of the site's rules: changing these moves every page's version.
-_SHOWN = ("auto_close_days", "closed_message")
+_SHOWN = ("auto_close_days", "closed_message", "guests")
 
 
 def _refresh_pages(site: Site, changed: set[str]) -> None:

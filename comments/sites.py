@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from comments import database, errors
 from comments.extensions import db
-from comments.models import Moderation, Site
+from comments.models import Moderation, Site, utcnow
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -125,9 +126,48 @@ def update_site(
     if moderation is not None:
         site.moderation = _check_moderation(moderation)
     if sso_secret is not None:
-        site.sso_secret = sso_secret or None
+        set_sso_secret(site, sso_secret or None)
     db.session.flush()
     return site
+
+
+# Shorter secrets are refused: HS256 wants a key at least as long as its hash.
+MIN_SSO_SECRET = 32
+
+
+def set_sso_secret(site: Site, secret: str | None) -> None:
+    """Give the site a new SSO secret, keeping the one it had as the previous one.
+
+    The previous secret still verifies tokens for ``SSO_ROTATION_GRACE``
+    seconds from now (see ``comments.sso``); ``None`` turns sign-in off at once.
+    """
+    if secret is not None and len(secret) < MIN_SSO_SECRET:
+        raise errors.ValidationFailed(
+            f"An SSO secret must be at least {MIN_SSO_SECRET} characters long.",
+            errors={"sso_secret": f"at least {MIN_SSO_SECRET} characters"},
+        )
+    if secret is None:
+        site.sso_secret = site.sso_previous_secret = site.sso_rotated_at = None
+        return
+    if site.sso_secret and site.sso_secret != secret:
+        site.sso_previous_secret = site.sso_secret
+        site.sso_rotated_at = utcnow()
+    site.sso_secret = secret
+
+
+def rotate_sso_secret(slug: str) -> tuple[Site, str]:
+    """Generate a strong SSO secret for the site and make it current; return it (shown once)."""
+    database.writing()
+    site = get_site(slug)
+    secret = secrets.token_urlsafe(48)
+    set_sso_secret(site, secret)
+    db.session.flush()
+    return site, secret
+
+
+def sso_secret_hint(site: Site) -> str | None:
+    """Return how a secret is shown after it was first given: its last four characters."""
+    return f"…{site.sso_secret[-4:]}" if site.sso_secret else None
 
 
 def list_sites() -> list[Site]:

@@ -86,7 +86,7 @@ _BEFORE = "before"
 
 
 def _sort_key(comment: Comment, sort: str, *, before: bool = False) -> list[Any]:
-    first = comment.score if sort == "top" else comment.created_at.isoformat()
+    first = comment.confidence if sort == "top" else comment.created_at.isoformat()
     return [sort, first, comment.id, *([_BEFORE] if before else [])]
 
 
@@ -109,7 +109,8 @@ def _key_values(cursor: str, sort: str) -> tuple[tuple[Any, int], bool]:
 
 
 def _order_columns(sort: str) -> tuple[Any, Any]:
-    first = Comment.score if sort == "top" else Comment.created_at
+    # ``top``: by confidence in the votes (comments.votes.confidence), an integer.
+    first = Comment.confidence if sort == "top" else Comment.created_at
     return first, Comment.id
 
 
@@ -194,6 +195,8 @@ class Version:
     # For the auto-close rule, whose moment passes without any write.
     auto_close_days: int | None = None
     thread_created_at: datetime | None = None
+    # Moves with votes; a cached page follows it within VOTE_TALLY_TTL (api/cache.py).
+    tally_version: int | None = None
 
     def auto_closed(self, now: datetime) -> bool:
         """Tell whether the site's auto-close rule has closed the thread by ``now``."""
@@ -205,7 +208,7 @@ class Version:
 # Every page read runs this before anything else, so it goes the shortest way.
 _VERSION_SQL = (
     "SELECT sites.id, sites.moderation, sites.origins, threads.id, threads.version, "
-    "sites.auto_close_days, threads.created_at "
+    "sites.auto_close_days, threads.created_at, threads.tally_version "
     "FROM sites LEFT OUTER JOIN threads ON threads.site_id = sites.id AND threads.key = ? "
     "WHERE sites.slug = ?"
 )
@@ -216,7 +219,7 @@ def version_of(site_slug: str, thread_key: str) -> Version:
     rows = database.read_rows(_VERSION_SQL, (thread_key, site_slug))
     if not rows:
         raise errors.NotFound(f"There is no site called {site_slug!r}.")
-    site_id, moderation, origins, thread_id, version, days, created = rows[0]
+    site_id, moderation, origins, thread_id, version, days, created, tallies = rows[0]
     if isinstance(created, str):
         created = datetime.fromisoformat(created)
     return Version(
@@ -227,6 +230,7 @@ def version_of(site_slug: str, thread_key: str) -> Version:
         version,
         int(days) if days is not None else None,
         created,
+        tallies,
     )
 
 
@@ -313,7 +317,7 @@ def _any_before(thread_id: int, sort: str, key: tuple[Any, int]) -> bool:
 
 def _key_tuple(comment: Comment, sort: str) -> tuple[Any, int]:
     if sort == "top":
-        return comment.score, comment.id
+        return comment.confidence, comment.id
     return comment.created_at, comment.id
 
 

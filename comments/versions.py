@@ -7,9 +7,14 @@ session hook looks at what each flush changed and moves the version of each
 thread concerned:
 
 - a comment added, removed, or changed in anything readers see (its text,
-  status to or from ``approved``, pin, votes, the name or website given);
+  status to or from ``approved``, pin, the name or website given);
 - a thread's own fields (closed, title, url, counts);
-- an author's display data (avatar, badges), for every thread they wrote in.
+- an author's display data (name, website, avatar, badges: what a signed-in
+  user's token says of them), for every thread they wrote in.
+
+Vote tallies are the exception: they move the thread's ``tally_version``
+instead (``comments.votes``), which lets a cached page be reused for a short
+while (``VOTE_TALLY_TTL``) rather than rebuilt on every vote.
 
 Statements that bypass the ORM (bulk ``UPDATE``s) are not seen here; code
 that issues them calls :func:`touch` itself.
@@ -27,10 +32,12 @@ from comments.models import Author, Comment, Status, Thread
 
 # Columns that readers never see: changing only these leaves pages as they are.
 _UNSEEN_COMMENT = frozenset(
-    {"remote_addr", "client_key", "hold_reasons", "flag_count", "markup_version"}
+    {"remote_addr", "client_key", "hold_reasons", "flag_count", "markup_version", "reader_key"}
+    # Tallies: see above.
+    | {"votes_up", "votes_down", "score", "confidence"}
 )
-_UNSEEN_THREAD = frozenset({"version"})
-_SEEN_AUTHOR = frozenset({"avatar_url", "avatar_seed", "badges"})
+_UNSEEN_THREAD = frozenset({"version", "tally_version"})
+_SEEN_AUTHOR = frozenset({"name", "website", "avatar_url", "avatar_seed", "badges"})
 
 
 # Built once: it runs on every post.

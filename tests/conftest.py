@@ -34,6 +34,7 @@ TABLES = (
     "mail_addresses",
     "subscriptions",
     "alert_preferences",
+    "votes",
 )
 
 

@@ -62,3 +62,30 @@ def read(client: FlaskClient, thread: str = "story-1", **params: Any) -> dict[st
     )
     assert response.status_code == 200, response.get_json()
     return response.get_json()  # type: ignore[no-any-return]
+
+
+SSO_SECRET = "s3cret-" + "x" * 40
+
+
+def give_sso_secret(app: Flask, slug: str = "news", secret: str = SSO_SECRET) -> None:
+    """Give a site an SSO secret."""
+    with app.app_context(), unit_of_work():
+        sites.update_site(slug, sso_secret=secret)
+
+
+def sso_token(secret: str = SSO_SECRET, *, algorithm: str = "HS256", **claims: Any) -> str:
+    """Return a sign-in token as a publisher's backend would sign it (exp in an hour)."""
+    import time
+
+    import jwt
+
+    now = int(time.time())
+    body: dict[str, Any] = {"sub": "u-1", "name": "Signed Sam", "iat": now, "exp": now + 3600}
+    body.update(claims)
+    body = {k: v for k, v in body.items() if v is not None}
+    return jwt.encode(body, secret, algorithm=algorithm)
+
+
+def bearer(token: str) -> dict[str, str]:
+    """Return the headers a widget sends for a signed-in reader."""
+    return {"Authorization": f"Bearer {token}", "Origin": ORIGIN}

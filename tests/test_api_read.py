@@ -56,6 +56,7 @@ def test_thread_nobody_commented_on_is_an_empty_page(client, site):
         "closed_message": None,
         "comment_count": 0,
         "moderation": "post",
+        "guests_allowed": True,
     }
 
 
@@ -124,16 +125,17 @@ def test_cursors_walk_every_root_once_in_order(app, client, site, sort, expected
     assert seen == [ids[i] for i in expected]
 
 
-def test_top_sort_orders_by_score(app, client, site):
+def test_top_sort_orders_by_confidence(app, client, site):
     ids = _seed(app, 4)
     with app.app_context():
-        for score, comment_id in zip([5, -1, 9, 0], ids, strict=True):
-            db.session.get(Comment, comment_id).score = score
+        for rank, comment_id in zip([500_000, 10, 900_000, 0], ids, strict=True):
+            db.session.get(Comment, comment_id).confidence = rank
+            db.session.get(Comment, comment_id).thread.version += 1
         db.session.commit()
     first = read(client, sort="top", limit=2)
     second = read(client, sort="top", limit=2, cursor=first["next_cursor"])
     order = [c["id"] for c in first["comments"] + second["comments"]]
-    assert order == [ids[2], ids[0], ids[3], ids[1]]
+    assert order == [ids[2], ids[0], ids[1], ids[3]]
     assert second["next_cursor"] is None
 
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.skipif(bool(DATABASE_URL), reason="reads SQLite's query
 ROOTS = {
     "newest": "ORDER BY created_at DESC, id DESC",
     "oldest": "ORDER BY created_at ASC, id ASC",
-    "top": "ORDER BY score DESC, id DESC",
+    "top": "ORDER BY confidence DESC, id DESC",
 }
 
 

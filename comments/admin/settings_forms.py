@@ -63,6 +63,19 @@ class SettingsForm(FlaskForm):
         validators=[InputRequired("At least one origin.")],
     )
 
+    guests = RadioField(
+        "Who may comment and vote",
+        choices=[
+            SelectChoice("allowed", "Guests and signed-in readers"),
+            SelectChoice(
+                "refused", "Signed-in readers only (the widget shows “Sign in to comment”)"
+            ),
+        ],
+        # Left out of a posted form, the stored choice stays; update_settings checks it.
+        validators=[Optional()],
+        validate_choice=False,
+    )
+
     words_help = _WORDS_HELP
 
     def fill(self, settings: SiteSettings, moderation: str, origins: list[str]) -> None:
@@ -77,6 +90,7 @@ class SettingsForm(FlaskForm):
         self.banned_words.data = "\n".join(settings.banned_words)
         self.suspect_words.data = "\n".join(settings.suspect_words)
         self.origins.data = "\n".join(origins)
+        self.guests.data = settings.guests
 
     def changes(self) -> dict[str, Any]:
         """Return the settings as ``site_settings.update_settings`` takes them."""
@@ -89,6 +103,7 @@ class SettingsForm(FlaskForm):
             "closed_message": (self.closed_message.data or "").strip() or None,
             "banned_words": _lines(self.banned_words.data),
             "suspect_words": _lines(self.suspect_words.data),
+            **({"guests": self.guests.data} if self.guests.data else {}),
         }
 
     def origin_list(self) -> list[str]:
@@ -106,3 +121,7 @@ class SettingsForm(FlaskForm):
 def _sentence(message: str) -> str:
     text = message[:1].upper() + message[1:]
     return text if text.endswith(".") else text + "."
+
+
+class RotateSsoForm(FlaskForm):
+    """Generate a new SSO secret for the site (a form, for its CSRF token)."""

@@ -13,7 +13,10 @@ from flask import Response, g, request
 from comments import sites, threads
 from comments.api import bp, cache
 
-ALLOWED_HEADERS = "Content-Type, Authorization, X-Edit-Token"
+# Authorization carries a signed-in reader's token, X-Comments-Reader a guest's
+# reader id (votes, /me). The page itself is read without either, so that it
+# stays a simple request with the same bytes for everyone.
+ALLOWED_HEADERS = "Content-Type, Authorization, X-Edit-Token, X-Comments-Reader"
 EXPOSED_HEADERS = "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
 METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 

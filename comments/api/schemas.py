@@ -103,7 +103,11 @@ class CommentIn(_Input):
         "service is set otherwise) after trimming.",
         examples=["I *agree*."],
     )
-    author: AuthorIn
+    author: AuthorIn | None = Field(
+        default=None,
+        description="Required from guests; left out when the request carries a sign-in "
+        "token (`Authorization: Bearer`), which names the author.",
+    )
     hp: Annotated[str, Field(max_length=200)] | None = Field(
         default=None, description="Honeypot: a hidden form field that people leave empty."
     )
@@ -143,6 +147,28 @@ class FlagIn(_Input):
         description="Optional words for the moderator (with `other`, say what is wrong).",
         examples=["Posts the same link under every article."],
     )
+
+
+class VoteIn(_Input):
+    """A reader's vote on a comment."""
+
+    value: Literal[1, -1, 0] = Field(description="1 up, -1 down, 0 takes the vote back.")
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: object) -> object:
+        if isinstance(value, bool):
+            raise ValueError("must be 1, -1 or 0")
+        return value
+
+
+class MeQuery(BaseModel):
+    """Query of ``GET /me``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    site: Annotated[str, Field(min_length=1, max_length=64)] = Field(examples=["demo"])
+    thread: Annotated[str, Field(min_length=1, max_length=500)] = Field(examples=["demo-article"])
 
 
 class ListQuery(BaseModel):
@@ -234,6 +260,42 @@ class CommentOut(BaseModel):
     )
 
 
+class VotedOut(BaseModel):
+    """A comment's tallies after a vote, and the reader's vote as it now stands."""
+
+    id: int
+    value: Literal[1, -1, 0]
+    votes: Votes
+
+
+class UserOut(BaseModel):
+    """A signed-in reader, as the publisher's token describes them."""
+
+    name: str
+    avatar: str | None
+    badges: list[str]
+
+
+class OwnOut(BaseModel):
+    """One of the reader's comments on the thread."""
+
+    id: int
+    editable_until: str | None = Field(
+        json_schema_extra={"format": "date-time"},
+        description="Until when a signed-in author may edit or delete it (null for "
+        "guests, who use the comment's edit token).",
+    )
+
+
+class MeOut(BaseModel):
+    """What is personal to the reader on a thread; the page is the same for everyone."""
+
+    user: UserOut | None = Field(description="The signed-in reader; null for guests.")
+    comments: list[OwnOut] = Field(description="The reader's comments here, newest first.")
+    votes: dict[str, Literal[1, -1]] = Field(description="The reader's votes by comment id.")
+    guests_allowed: bool
+
+
 class ThreadOut(BaseModel):
     """What the widget needs to know about a discussion."""
 
@@ -248,6 +310,10 @@ class ThreadOut(BaseModel):
     comment_count: int
     moderation: Literal["post", "pre"] = Field(
         description="The thread's own moderation mode if it has one, else the site's."
+    )
+    guests_allowed: bool = Field(
+        description="Whether guests may post and vote; false when the site takes "
+        "signed-in readers only."
     )
 
 

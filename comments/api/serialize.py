@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from comments import reasons, site_settings
+from comments import identity, reasons, site_settings
 from comments.models import Comment, Site, Thread, utcnow
 from comments.posting import Posted
+from comments.readers import Personal
 from comments.threads import Node, Page, Replies
+from comments.votes import Voted
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -17,13 +19,17 @@ def timestamp(value: datetime | None) -> str | None:
 
 
 def author(value: Comment) -> dict[str, Any]:
-    """Return a comment's author as readers see them: as given with it, never their email."""
+    """Return a comment's author as readers see them: as given with it, never their email.
+
+    A signed-in (SSO) user shows as the publisher last described them.
+    """
     who = value.author
+    signed_in = who.kind == identity.SSO
     return {
-        "name": value.author_name,
+        "name": who.name if signed_in else value.author_name,
         "avatar": who.avatar_url,
         "hash": who.avatar_seed,
-        "website": value.author_website,
+        "website": who.website if signed_in else value.author_website,
         "badges": list(who.badges or ()),
     }
 
@@ -68,6 +74,8 @@ def thread(site: Site, value: Thread | None, key: str) -> dict[str, Any]:
         "closed_message": rules.closed_message if closed else None,
         "comment_count": value.comment_count if value else 0,
         "moderation": (value.moderation if value else None) or site.moderation,
+        # The same for every reader: whether the site takes guests' comments and votes.
+        "guests_allowed": rules.guests != "refused",
     }
 
 
@@ -88,6 +96,31 @@ def replies(value: Replies) -> dict[str, Any]:
     return {
         "comments": [comment(node, is_root=False) for node in value.nodes],
         "next_cursor": value.next_cursor,
+    }
+
+
+def me(value: Personal) -> dict[str, Any]:
+    """Return what is personal to one reader on a thread."""
+    user = value.user
+    return {
+        "user": None
+        if user is None
+        else {"name": user.name, "avatar": user.avatar, "badges": list(user.badges)},
+        "comments": [
+            {"id": own.id, "editable_until": timestamp(own.editable_until)}
+            for own in value.comments
+        ],
+        "votes": {str(cid): v for cid, v in value.votes.items()},
+        "guests_allowed": value.guests_allowed,
+    }
+
+
+def voted(value: Voted) -> dict[str, Any]:
+    """Return a comment's tallies after a vote."""
+    return {
+        "id": value.comment_id,
+        "value": value.value,
+        "votes": {"up": value.up, "down": value.down, "score": value.score},
     }
 
 

@@ -100,7 +100,7 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
         for name, schema in op.path_params.items()
     ]
     params += [
-        {"name": name, "in": "header", "required": True, **spec}
+        {"name": name, "in": "header", "required": True, **spec}  # spec may say otherwise
         for name, spec in op.header_params.items()
     ]
     if op.query is None:

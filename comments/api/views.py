@@ -14,7 +14,7 @@ from flask import Response, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from comments import errors, identity, limits, posting, reports, threads
+from comments import errors, identity, limits, posting, readers, reports, threads, votes
 from comments.api import bp, cache, problems, serialize
 from comments.api.schemas import (
     MAX_ID,
@@ -26,10 +26,14 @@ from comments.api.schemas import (
     FlagIn,
     FlagOut,
     ListQuery,
+    MeOut,
+    MeQuery,
     PageOut,
     PostedOut,
     RepliesOut,
     RepliesQuery,
+    VotedOut,
+    VoteIn,
 )
 from comments.api.spec import document, operation
 from comments.database import unit_of_work
@@ -97,6 +101,52 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
     return exc
 
 
+def _reader() -> readers.Reader:
+    """Return who the request says sends it: its sign-in token and reader id, if any."""
+    token = None
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise errors.Unauthorized(
+                "Send the sign-in token as 'Authorization: Bearer <token>'.", code="sso_malformed"
+            )
+        token = value.strip()
+    reader_id = request.headers.get("X-Comments-Reader")
+    return readers.Reader(token, reader_id, request.remote_addr)
+
+
+def _auth() -> readers.Auth:
+    config = current_app.config
+    return readers.Auth(config["SECRET_KEY"], config["SSO_ROTATION_GRACE"])
+
+
+_SIGNED_IN = {
+    "Authorization": {
+        "required": False,
+        "description": "`Bearer <token>`: the publisher's sign-in token for its user "
+        "(an HS256 JWT signed with the site's SSO secret).",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 4200},
+    },
+}
+_READER = {
+    "X-Comments-Reader": {
+        "required": False,
+        "description": "A random id the widget keeps in the browser: how a guest's votes "
+        "and own comments are known (hashed with the address; never stored).",
+        "schema": {"type": "string", "minLength": 1, "maxLength": readers.MAX_READER_ID},
+    },
+}
+_UNAUTHORIZED: dict[int, tuple[str, type[BaseModel] | None]] = {
+    401: (
+        "The sign-in token does not hold; `code` says why (sso_expired, sso_bad_signature, "
+        "sso_unsigned, sso_bad_algorithm, sso_malformed, sso_wrong_site, sso_not_yet_valid, "
+        "sso_not_configured).",
+        None,
+    ),
+}
+
+
 @bp.get("/comments")
 @operation(
     "GET",
@@ -129,7 +179,9 @@ def list_comments() -> Response:
         )  # fmt: skip
         return serialize.page(page)
 
-    return cache.json_page(key, build)
+    return cache.json_page(
+        key, build, tally=version.tally_version, tally_ttl=current_app.config["VOTE_TALLY_TTL"]
+    )
 
 
 @bp.get("/comments/<int:comment_id>/replies")
@@ -153,11 +205,19 @@ def list_replies(comment_id: int) -> Response:
     "POST",
     "/comments",
     summary="Post a comment or a reply",
+    description="As a guest (`author` with a name), or as the publisher's signed-in "
+    "user (`Authorization: Bearer <token>`; `author` is then left out).",
     body=CommentIn,
+    header_params={**_SIGNED_IN, **_READER},
     responses={
         201: ("Posted and visible.", PostedOut),
         202: ("Posted and held for a moderator; `reason` says why.", PostedOut),
-        403: ("The thread is closed, or the page's origin is not the site's.", None),
+        **_UNAUTHORIZED,
+        403: (
+            "The thread is closed, the page's origin is not the site's, or the site takes "
+            "signed-in readers only (`sign_in_required`).",
+            None,
+        ),
         409: ("The same comment was already posted here.", None),
         413: ("The request is too large.", None),
         415: ("The body is not JSON.", None),
@@ -167,13 +227,14 @@ def list_replies(comment_id: int) -> Response:
 def post_comment() -> tuple[Response, int]:
     """Store a new comment or reply."""
     data = _parse(CommentIn, _json_body())
+    guest = data.author
     new = posting.NewComment(
         site=data.site,
         thread=data.thread,
         body=data.body,
-        name=data.author.name,
-        email=data.author.email,
-        website=data.author.website,
+        name=guest.name if guest else None,
+        email=guest.email if guest else None,
+        website=guest.website if guest else None,
         url=data.url,
         title=data.title,
         parent_id=data.parent_id,
@@ -182,6 +243,7 @@ def post_comment() -> tuple[Response, int]:
         origin=request.headers.get("Origin"),
         notify=data.notify,
         lang=data.lang,
+        reader=_reader(),
     )
     with unit_of_work():
         posted = posting.create_comment(new, _policy(admit=limits.admit_post))
@@ -197,16 +259,21 @@ def _policy(*, admit: Callable[[], None] | None = None) -> posting.Policy:
         edit_window=config["EDIT_WINDOW"],
         max_body_length=config["MAX_BODY_LENGTH"],
         admit=admit,
+        sso_grace=config["SSO_ROTATION_GRACE"],
     )
 
 
 _EDIT_TOKEN = {
     "X-Edit-Token": {
-        "description": "The `edit_token` the comment was posted with.",
+        "required": False,
+        "description": "The `edit_token` the comment was posted with (not needed by a "
+        "signed-in author, whose sign-in token says who they are).",
         "schema": {"type": "string", "minLength": 1, "maxLength": 500},
-    }
+    },
+    **_SIGNED_IN,
 }
 _CHANGE_ERRORS: dict[int, tuple[str, type[BaseModel] | None]] = {
+    **_UNAUTHORIZED,
     403: ("Not the author's token, the edit window is over, or the thread is closed.", None),
     409: ("The comment has replies and can no longer be deleted.", None),
     413: ("The request is too large.", None),
@@ -236,8 +303,9 @@ def edit_comment(comment_id: int) -> Response:
     token = request.headers.get("X-Edit-Token")
     with unit_of_work():
         posted = posting.edit_comment(
-            comment_id, token, data.body, _policy(), origin=request.headers.get("Origin")
-        )
+            comment_id, token, data.body, _policy(), origin=request.headers.get("Origin"),
+            reader=_reader(),
+        )  # fmt: skip
     return jsonify(serialize.posted(posted, token or ""))
 
 
@@ -257,7 +325,9 @@ def delete_comment(comment_id: int) -> tuple[str, int]:
     limits.admit_edit()
     token = request.headers.get("X-Edit-Token")
     with unit_of_work():
-        posting.delete_comment(comment_id, token, _policy(), origin=request.headers.get("Origin"))
+        posting.delete_comment(
+            comment_id, token, _policy(), origin=request.headers.get("Origin"), reader=_reader()
+        )
     return "", 204
 
 
@@ -271,7 +341,9 @@ def delete_comment(comment_id: int) -> tuple[str, int]:
     "set otherwise) hold the comment for a moderator. Limited by `RATELIMIT_FLAG`.",
     body=FlagIn,
     path_params=_COMMENT_ID,
+    header_params=_SIGNED_IN,
     responses={
+        **_UNAUTHORIZED,
         202: ("Taken; a moderator will look at it.", FlagOut),
         403: ("The page's origin is not the site's.", None),
         404: ("No such comment, or it is not shown.", None),
@@ -290,10 +362,73 @@ def flag_comment(comment_id: int) -> tuple[Response, int]:
             reporter=reporter,
             note=data.note,
             origin=request.headers.get("Origin"),
+            reader=_reader(),
+            auth=_auth(),
         )
         if reported.new:
             limits.admit_flag()
     return jsonify({"reported": True}), 202
+
+
+@bp.post("/comments/<int:comment_id>/vote")
+@operation(
+    "POST",
+    "/comments/{comment_id}/vote",
+    summary="Vote on a comment",
+    description="One vote per reader per comment: a signed-in reader by their sign-in "
+    "token, a guest by `X-Comments-Reader`. `0` takes the vote back; repeating a vote "
+    "changes nothing. Not on one's own comment. Limited by `RATELIMIT_VOTE`. Pages show "
+    "new tallies within `VOTE_TALLY_TTL` seconds.",
+    body=VoteIn,
+    path_params=_COMMENT_ID,
+    header_params={**_SIGNED_IN, **_READER},
+    responses={
+        200: ("The comment's tallies now.", VotedOut),
+        **_UNAUTHORIZED,
+        403: (
+            "Your own comment, a closed thread, a foreign origin, or a site that takes "
+            "signed-in readers only.",
+            None,
+        ),
+        404: ("No such comment, or it is not shown.", None),
+        413: ("The request is too large.", None),
+        415: ("The body is not JSON.", None),
+    },
+)
+def vote_comment(comment_id: int) -> Response:
+    """Record the reader's vote on a comment."""
+    data = _parse(VoteIn, _json_body())
+    reader = _reader()
+    with unit_of_work():
+        voted = votes.vote(
+            comment_id, data.value, reader, _auth(), now=utcnow(),
+            origin=request.headers.get("Origin"), admit=limits.admit_vote,
+        )  # fmt: skip
+    return jsonify(serialize.voted(voted))
+
+
+@bp.get("/me")
+@operation(
+    "GET",
+    "/me",
+    summary="Read what is personal to the reader on a thread",
+    description="Who is signed in, the reader's comments there (and until when a signed-in "
+    "author may change them), their votes. Never cached by shared caches; the page "
+    "itself (`GET /comments`) is the same for every reader.",
+    query=MeQuery,
+    header_params={**_SIGNED_IN, **_READER},
+    responses={200: ("The reader's state on the thread.", MeOut), **_UNAUTHORIZED},
+)
+def me() -> Response:
+    """Return the reader's own comments, votes and sign-in on a thread."""
+    q = _query(MeQuery)
+    found = readers.personal(
+        q.site, q.thread, _reader(), _auth(), now=utcnow(),
+        edit_window=current_app.config["EDIT_WINDOW"],
+    )  # fmt: skip
+    response = jsonify(serialize.me(found))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/counts")

@@ -26,6 +26,7 @@ from comments.models.reports import Report, ReportReason
 from comments.models.revisions import CommentRevision
 from comments.models.sanctions import Sanction, SanctionKind, TargetKind
 from comments.models.staff import AuditEvent, Moderator, ModeratorRole, Role
+from comments.models.votes import Vote
 
 __all__ = [
     "MAX_ID",
@@ -50,5 +51,6 @@ __all__ = [
     "Subscription",
     "TargetKind",
     "Thread",
+    "Vote",
     "utcnow",
 ]

@@ -76,6 +76,10 @@ class Site(db.Model):  # type: ignore[name-defined]
     origins: Mapped[list[str]] = mapped_column(JSON, default=list)
     moderation: Mapped[str] = mapped_column(String(16), default=Moderation.POST.value)
     sso_secret: Mapped[str | None] = mapped_column(String(200))
+    # After a rotation the previous secret still signs valid tokens for
+    # SSO_ROTATION_GRACE seconds from ``sso_rotated_at`` (see comments.sso).
+    sso_previous_secret: Mapped[str | None] = mapped_column(String(200))
+    sso_rotated_at: Mapped[datetime | None] = mapped_column(DateTime)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # settings["auto_close_days"], kept beside it so every page read (which
     # must know whether its thread has closed) reads one integer instead of
@@ -106,6 +110,10 @@ class Thread(db.Model):  # type: ignore[name-defined]
     moderation: Mapped[str | None] = mapped_column(String(16))
     # Visible (approved) comments; kept in step with every change of status.
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Goes up with every vote that changes a tally in the thread. Unlike
+    # ``version`` it does not make cached pages stale at once: a page is
+    # rebuilt for it at most once per VOTE_TALLY_TTL (see comments/api/cache.py).
+    tally_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Goes up whenever what readers see of the thread changes (a comment
     # appears or goes, the thread closes...); pages are cached against it.
     # Bumped by the session hook in ``comments.versions``, never by hand.
@@ -149,10 +157,13 @@ class Comment(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         # A thread's page of root comments, newest/oldest: equality columns first.
         Index("ix_comments_listing", "thread_id", "status", "depth", "created_at", "id"),
-        Index("ix_comments_top", "thread_id", "status", "depth", "score", "id"),
+        # The ``top`` sort: by confidence (see comments.votes.confidence).
+        Index("ix_comments_top", "thread_id", "status", "depth", "confidence", "id"),
         # The replies under one root comment, in posting order.
         Index("ix_comments_root", "root_id", "status", "id"),
         Index("ix_comments_author_thread", "author_id", "thread_id"),
+        # A guest's own comments in a thread, for /me.
+        Index("ix_comments_reader_thread", "reader_key", "thread_id"),
         # An author's approved comments, counted on every post to a site that
         # holds new commenters (authors belong to one site).
         Index("ix_comments_author_status", "author_id", "status"),
@@ -194,6 +205,13 @@ class Comment(db.Model):  # type: ignore[name-defined]
     votes_up: Mapped[int] = mapped_column(Integer, default=0)
     votes_down: Mapped[int] = mapped_column(Integer, default=0)
     score: Mapped[int] = mapped_column(Integer, default=0)
+    # The lower bound of the Wilson score interval (95 %) of up against down
+    # votes, in millionths: what the ``top`` sort ranks by. An integer, so
+    # that cursors compare exactly on every database.
+    confidence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A keyed hash of the browser's reader id and address when a guest posted
+    # it (comments.votes.reader_key): so that they cannot vote on it.
+    reader_key: Mapped[str | None] = mapped_column(String(32))
     flag_count: Mapped[int] = mapped_column(Integer, default=0)
     # Visible direct replies, and (on roots) visible replies in the whole subtree.
     reply_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -14,6 +14,7 @@ const API = new URL("../api/v1/", script.src).href;
 const I18N = new URL("i18n/", script.src).href;
 const DEEPEST_LEVEL = 3; // deeper replies sit flat at this level, "in reply to NAME"
 const AUTHOR_KEY = "comments:author"; // localStorage: the reader's name, email, website
+const READER_KEY = "comments:reader"; // localStorage: this browser's random reader id (votes)
 const EDIT_WINDOW_MS = 15 * 60 * 1000; // the service's default EDIT_WINDOW, if it does not say
 const LONGEST_TIMEOUT = 2 ** 31 - 1; // setTimeout fires at once past this many ms
 const SORTS = ["newest", "oldest", "top"];
@@ -81,6 +82,14 @@ function mount(host, options) {
     theme: ["dark", "auto"].includes(option("theme")) ? option("theme") : "light",
     sort: SORTS.includes(option("sort")) ? option("sort") : "newest",
   };
+  // The publisher's sign-in token (data-sso), dropped if the service refuses it.
+  let sso = option("sso");
+  const loginUrl = option("loginUrl");
+  // A random id, so that a guest's votes count once; hashed with the address by the service.
+  let reader = stored(READER_KEY).id;
+  if (!reader) stored(READER_KEY, {id: (reader = Date.now().toString(36) + Math.random().toString(36).slice(2))});
+  let myVotes = {}; // comment id -> 1 or -1, from /me and the reader's clicks
+  const meOwn = {}; // ids of the reader's comments, from /me
   let lang = option("lang") || navigator.language || "en";
   if (!/^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i.test(lang)) lang = "en";
 
@@ -95,7 +104,7 @@ function mount(host, options) {
   let thread = null;
   let visibleCount = 0;
   let around = PERMALINK.exec(location.hash)?.[1];
-  let heading, sortBar, formSlot, newerButton, list, moreButton, liveRegion, mainForm;
+  let heading, sortBar, formSlot, newerButton, list, moreButton, liveRegion, mainForm, section, whoLine;
 
   // The reader's own comments: {id: [edit token, editable until (ms, this browser's clock), Markdown]}.
   const EDITS_KEY = `comments:edit:${settings.site}:${API}`;
@@ -126,9 +135,19 @@ function mount(host, options) {
     init.credentials = "omit";
     init.headers ||= {};
     if (init.body) init.headers["Content-Type"] = "application/json";
+    // Writes and /me say who the reader is; reading a page stays the same request for everyone.
+    if (init.method || path[0] === "m") {
+      init.headers["X-Comments-Reader"] = reader;
+      if (sso) init.headers.Authorization = "Bearer " + sso;
+    }
     const response = await fetch(API + path, init);
     const data = await response.json().catch(() => ({}));
     data._status = response.status;
+    if (data._status === 401 && sso) {
+      warn(data.code); // the sign-in token is refused: on as a guest
+      sso = "";
+      signedIn(null);
+    }
     return data;
   }
 
@@ -192,7 +211,6 @@ function mount(host, options) {
     const author = comment.author;
     const id = "comment-" + comment.id;
     const hasWebsite = /^https?:\/\//i.test(author.website);
-    const mine = ownComments[comment.id];
     const name = element(hasWebsite ? "a" : "span", {
       class: "nm",
       id: id + "n",
@@ -207,7 +225,9 @@ function mount(host, options) {
       replies: element("div", {class: "kids"}),
       shownReplies: 0,
       text: element("div", {class: "tx"}),
-      ownControls: mine && element("span"),
+      votes: comment.votes,
+      up: button("lk", "", () => vote(record, 1)),
+      down: button("lk", "", () => vote(record, -1)),
     };
     record.meta = element("div", {class: "meta"}, [
       name,
@@ -225,16 +245,16 @@ function mount(host, options) {
       record.meta,
       (record.pending = comment.status === "pending" && pendingNotice(reason)),
       record.text,
-      element("div", {class: "act"}, [
+      (record.act = element("div", {class: "act"}, [
+        record.up,
+        record.down,
         !thread.closed && record.replyButton,
-        !thread.closed && record.ownControls,
         (record.reportButton =
-          !mine &&
           button("lk", t("report"), () => openReport(record), {
             "aria-label": t("reportLabel", {name: author.name}),
             "aria-expanded": "false",
           })),
-      ]),
+      ])),
       replyForms.get(comment.id)?.el,
       record.replies,
     ]);
@@ -243,11 +263,88 @@ function mount(host, options) {
       record.body,
     ]);
     records.set(comment.id, record);
-    if (mine) {
+    markOwn(record);
+    return record;
+  }
+
+  /* Edit and delete on the reader's own comment; vote buttons as the reader voted. */
+  function markOwn(record) {
+    const id = record.comment.id;
+    record.own ||= meOwn[id] || ownComments[id];
+    if (ownComments[id] && !record.ownControls && !thread.closed) {
+      record.reportButton.remove();
+      record.act.append((record.ownControls = element("span")));
       showOwnControls(record);
       expireOwn(record);
     }
-    return record;
+    paintVotes(record);
+  }
+
+  function paintVotes(record) {
+    const off = record.own || thread.closed || !(sso || thread.guests_allowed);
+    [[record.up, 1, "▲ "], [record.down, -1, "▼ "]].forEach(([el, value, sign]) => {
+      const n = record.votes[value > 0 ? "up" : "down"];
+      el.textContent = sign + n;
+      el.setAttribute("aria-label", t(value > 0 ? "up" : "down", {n}));
+      el.setAttribute("aria-pressed", myVotes[record.comment.id] === value);
+      el.disabled = off;
+    });
+  }
+
+  /* Vote at once on the page; take it back if the service refuses. */
+  async function vote(record, value) {
+    const id = record.comment.id;
+    const before = myVotes[id] || 0;
+    const after = before === value ? 0 : value;
+    const votes = record.votes;
+    const count = (v, step) => v && (votes[v > 0 ? "up" : "down"] += step);
+    count(before, -1);
+    count(after, 1);
+    myVotes[id] = after;
+    paintVotes(record);
+    sayOn(record, "");
+    const data = await request(`comments/${id}/vote`, {method: "POST", body: JSON.stringify({value: after})}).catch(() => ({}));
+    if (data._status === 200) record.votes = data.votes;
+    else {
+      count(after, -1);
+      count(before, 1);
+      myVotes[id] = before;
+      sayOn(record, data.detail || t("offline"));
+    }
+    paintVotes(record);
+  }
+
+  /* What is personal on this page: who is signed in, their comments, their votes. */
+  async function loadMe() {
+    const data = await request(`me?site=${encode(settings.site)}&thread=${encode(settings.thread)}`).catch(() => ({}));
+    if (data._status === 401) return loadMe(); // as a guest, now
+    if (data._status !== 200) return;
+    myVotes = data.votes;
+    signedIn(data.user);
+    for (const own of data.comments) {
+      meOwn[own.id] = true;
+      // A signed-in author changes their comment without an edit token.
+      if (own.editable_until) ownComments[own.id] ||= [0, Date.parse(own.editable_until)];
+    }
+    records.forEach(markOwn);
+  }
+
+  function signedIn(user) {
+    section.classList.toggle("si", !!user);
+    whoLine.textContent = user ? t("signedIn", {name: user.name}) : "";
+    whoLine.hidden = !user;
+    if (thread) showForm();
+  }
+
+  /* The comment form, or "Sign in to comment" where the site takes signed-in readers only. */
+  function showForm() {
+    if (thread.closed) return;
+    const out = !sso && !thread.guests_allowed;
+    section.classList.toggle("no", out);
+    if (out) {
+      formSlot.replaceChildren(element("a", {class: "btn", href: /^https?:/i.test(loginUrl) && loginUrl, text: t("signIn")}));
+      records.forEach(paintVotes);
+    } else if (!mainForm) formSlot.append((mainForm = commentForm(null)).el);
   }
 
   /* A message on one comment (an error from editing or deleting it). */
@@ -290,7 +387,8 @@ function mount(host, options) {
   /* PATCH or DELETE one's comment: the answer, or nothing once an error is shown. */
   async function change(record, method, body) {
     sayOn(record, "");
-    const headers = {"X-Edit-Token": ownComments[record.comment.id]?.[0]};
+    const token = ownComments[record.comment.id]?.[0];
+    const headers = token ? {"X-Edit-Token": token} : {};
     const data = await request("comments/" + record.comment.id, {method, body, headers}).catch(() => ({}));
     if (data._status < 300 || data.errors?.body) return data;
     if (data.code === "thread_closed") return closeThread(true);
@@ -572,7 +670,7 @@ function mount(host, options) {
     if (first) {
       setCount(thread.comment_count);
       if (thread.closed) closeThread();
-      else formSlot.append((mainForm = commentForm(null)).el);
+      else showForm();
     }
     if (!more) {
       listGeneration++;
@@ -600,6 +698,7 @@ function mount(host, options) {
     formSlot.replaceChildren(element("p", {class: "note", text, tabindex: "-1"}));
     root.querySelectorAll(".rp,.act span,.c form:not(.rf),.ed").forEach((el) => el.remove());
     replyForms.clear();
+    records.forEach(paintVotes);
     if (focus) formSlot.firstChild.focus();
   }
 
@@ -639,6 +738,7 @@ function mount(host, options) {
     const forget = button("lk", t("forget"), () => {
       stored(AUTHOR_KEY, null);
       stored(EDITS_KEY, null); // nor may the next reader change the comments
+      stored(READER_KEY, null); // or the votes
       ownComments = {};
       root.querySelectorAll(".act span").forEach((el) => el.remove());
       for (const form of [mainForm, ...replyForms.values()]) {
@@ -650,7 +750,7 @@ function mount(host, options) {
       }
       inputs["author.name"].focus();
     });
-    const rememberedNote = element("p", {hidden: !remembered.name}, [t("remembered") + " ", forget]);
+    const rememberedNote = element("p", {class: "rm", hidden: !remembered.name}, [t("remembered") + " ", forget]);
     // The honeypot: hidden from people; only bots fill it in.
     const honeypot = element("input", {class: "hp", name: "hp", tabindex: "-1", autocomplete: "off", "aria-hidden": "true"});
     const closeReply = () => {
@@ -721,7 +821,7 @@ function mount(host, options) {
         url: settings.url,
         title: settings.title || undefined,
         body: inputs.body.value,
-        author,
+        author: sso ? undefined : author, // a signed-in reader is named by their token
         hp: honeypot.value,
         notify: !!author.email && notify.checked,
         lang,
@@ -797,8 +897,10 @@ function mount(host, options) {
     list = element("div", {class: "list"}, [element("p", {class: "note", text: t("loading")})]);
     moreButton = button("more", "", () => load(true), {hidden: true});
     liveRegion = element("div", {class: "sr", "aria-live": "polite"});
-    const section = element("section", {class: "w " + settings.theme, lang, "aria-label": t("region")}, [
+    whoLine = element("p", {class: "who", hidden: true});
+    section = element("section", {class: "w " + settings.theme + (sso ? " si" : ""), lang, "aria-label": t("region")}, [
       element("div", {class: "hd"}, [heading, sortBar]),
+      whoLine,
       formSlot,
       newerButton,
       list,
@@ -827,6 +929,7 @@ function mount(host, options) {
     };
     render();
     load(false, firstPage);
+    loadMe();
   }
 
   if (!settings.site) {

@@ -130,7 +130,8 @@ class Service:
         return response.get_json()["comment"]
 
     def set_scores(self, scores: dict[int, int]) -> None:
-        """Give comments these scores (as votes would; voting is not built yet)."""
+        """Give comments these many up votes, as that many readers' votes would."""
+        from comments import votes
         from comments.extensions import db
         from comments.models import Comment
 
@@ -139,6 +140,8 @@ class Service:
                 comment = db.session.get(Comment, comment_id)
                 assert comment is not None, comment_id
                 comment.score = comment.votes_up = score
+                comment.confidence = votes.confidence(score, 0)
+                comment.thread.tally_version += 1
             db.session.commit()
 
     def close(self) -> None:
@@ -164,6 +167,8 @@ def start_service(tmp: Path, origin: str, **config: Any) -> Service:
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_KEY_PREFIX": f"browser-{uuid.uuid4().hex}",
+        # Tallies on pages at once: the tests reload right after voting.
+        "VOTE_TALLY_TTL": 0,
     }
     settings.update(config)
     app = create_app(settings)
