@@ -204,19 +204,29 @@ class CommentOut(BaseModel):
     id: int
     parent_id: int | None
     depth: int
-    html: str = Field(description="Sanitized HTML: the only field to insert as markup.")
-    author: AuthorOut
+    html: str = Field(
+        description="Sanitized HTML: the only field to insert as markup. Empty on a placeholder."
+    )
+    author: AuthorOut | None = Field(description="Null on a placeholder.")
     created_at: str = Field(json_schema_extra={"format": "date-time"})
     edited_at: str | None = Field(json_schema_extra={"format": "date-time"})
-    status: Literal["approved", "pending"]
+    status: Literal["approved", "pending", "deleted", "removed"] = Field(
+        description="`pending`: the author's own comment held for a moderator (only in the "
+        "answer to their post or edit). `deleted` and `removed`: a placeholder."
+    )
+    deleted: bool = Field(
+        description="A placeholder: the comment was deleted (`status` `deleted`: by its author, "
+        "or by staff) or removed by a moderator (`removed`), and stays in its place, without "
+        "its text, author or votes, for the replies under it. It goes when its last reply goes."
+    )
     pinned: bool = Field(description="Shown first on the thread's first page.")
     featured: bool = Field(description="Picked out by a moderator.")
     votes: Votes
-    reply_count: int = Field(description="Visible direct replies.")
+    reply_count: int = Field(description="Shown direct replies (placeholders among them).")
     in_reply_to: InReplyTo | None
     replies: list[CommentOut]
     replies_total: int | None = Field(
-        description="Root comments: visible replies in the whole subtree."
+        description="Root comments: shown replies in the whole subtree (placeholders among them)."
     )
     replies_cursor: str | None = Field(
         description="Root comments: where to continue with GET /comments/{id}/replies."

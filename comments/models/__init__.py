@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from comments.models.core import (
     MAX_ID,
+    PLACEHOLDER,
     Author,
     Comment,
     Moderation,
@@ -22,6 +23,7 @@ from comments.models.staff import AuditEvent, Moderator, ModeratorRole, Role
 
 __all__ = [
     "MAX_ID",
+    "PLACEHOLDER",
     "AuditEvent",
     "Author",
     "Comment",

@@ -142,6 +142,13 @@ class Author(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+#: A placeholder: a comment readers do not see that keeps its place for the
+#: replies shown under it (``moderation.is_shown``). The WHERE clause of the
+#: partial indexes that find them; queries repeat it word for word, since
+#: SQLite uses a partial index only for a query that has its terms.
+PLACEHOLDER = "status <> 'approved' AND reply_count > 0"
+
+
 class Comment(db.Model):  # type: ignore[name-defined]
     """One comment: its Markdown source and the sanitized HTML rendered from it."""
 
@@ -162,6 +169,23 @@ class Comment(db.Model):  # type: ignore[name-defined]
         Index("ix_comments_created", "created_at", "id"),
         # Sanctions and reports by address, without the address.
         Index("ix_comments_client_key", "client_key"),
+        # Placeholders (few): a thread's roots in page order, a root's replies.
+        Index(
+            "ix_comments_placeholder_roots",
+            "thread_id",
+            "depth",
+            "created_at",
+            "id",
+            postgresql_where=text(PLACEHOLDER),
+            sqlite_where=text(PLACEHOLDER),
+        ),
+        Index(
+            "ix_comments_placeholder_replies",
+            "root_id",
+            "id",
+            postgresql_where=text(PLACEHOLDER),
+            sqlite_where=text(PLACEHOLDER),
+        ),
         # Retention: only comments that still hold a raw address, oldest first.
         Index(
             "ix_comments_addressed",
@@ -195,7 +219,8 @@ class Comment(db.Model):  # type: ignore[name-defined]
     votes_down: Mapped[int] = mapped_column(Integer, default=0)
     score: Mapped[int] = mapped_column(Integer, default=0)
     flag_count: Mapped[int] = mapped_column(Integer, default=0)
-    # Visible direct replies, and (on roots) visible replies in the whole subtree.
+    # Shown direct replies, and (on roots) shown replies in the whole subtree:
+    # shown is visible, or a placeholder kept for the replies under it.
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
     descendant_count: Mapped[int] = mapped_column(Integer, default=0)
     # Shown first on the first page of its thread (roots only, a few per thread).
