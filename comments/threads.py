@@ -411,7 +411,9 @@ def _attach_replies(roots: Sequence[Comment], per_root: int, target: Comment | N
 def _first_shown(root_id: int, per_root: int, target_id: int) -> int:
     """Return the id to start a root's replies at so that ``target_id`` is shown."""
     first = sorted(
-        id_ for query in _replies_queries(root_id) for id_ in db.session.scalars(query.limit(per_root))
+        id_
+        for query in _replies_queries(root_id)
+        for id_ in db.session.scalars(query.limit(per_root))
     )
     return 0 if target_id in first[:per_root] else target_id
 
@@ -470,7 +472,9 @@ def get_replies(comment_id: int, *, cursor: str | None = None, limit: int = 20) 
         after = values[1]
     rows: list[Comment] = []
     for ids in _replies_queries(root.id):
-        query = select(Comment).where(Comment.id.in_(ids.where(Comment.id > after).limit(limit + 1)))
+        query = select(Comment).where(
+            Comment.id.in_(ids.where(Comment.id > after).limit(limit + 1))
+        )
         rows += db.session.scalars(query)
     rows.sort(key=lambda r: r.id)
     more = len(rows) > limit

@@ -6,6 +6,7 @@ from comments import maintenance
 from comments.database import unit_of_work
 from tests.factories import post, read
 
+
 def _posted(client, **overrides):
     response = post(client, **overrides)
     assert response.status_code in (201, 202), response.get_json()
