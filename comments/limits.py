@@ -108,6 +108,10 @@ ROUTES: dict[str, tuple[Rule, ...]] = {
     "api.edit_comment": (Rule(read_limit),),
     "api.delete_comment": (Rule(read_limit),),
     "api.post_comment": (Rule(read_limit),),
+    "api.thread_feed": (Rule(read_limit),),
+    "api.site_feed": (Rule(read_limit),),
+    # Avatars are not limited: drawing one reads nothing, and a long thread
+    # shows hundreds, each cached by the browser for a year.
 }
 
 

@@ -173,6 +173,26 @@ class CountsQuery(BaseModel):
     ] = Field(examples=[["demo-article"]])
 
 
+class ThreadFeedQuery(BaseModel):
+    """Query of ``GET /feeds/thread.atom``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    site: Annotated[str, Field(min_length=1, max_length=64)] = Field(examples=["demo"])
+    thread: Annotated[str, Field(min_length=1, max_length=500)] = Field(
+        description="The thread's key: any characters, so it goes in the query.",
+        examples=["demo-article"],
+    )
+
+
+class SiteFeedQuery(BaseModel):
+    """Query of ``GET /feeds/site.atom``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    site: Annotated[str, Field(min_length=1, max_length=64)] = Field(examples=["demo"])
+
+
 class AuthorOut(BaseModel):
     """An author as readers see them (never their email)."""
 
