@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable, Hashable
 
 from flask import Response, current_app, request
+from pydantic import BaseModel
 
 from comments import avatars, feeds
 from comments.api import atom, bp
@@ -25,7 +26,7 @@ FEED_MAX_AGE = 60
 AVATAR_CACHE = "public, max-age=31536000, immutable"
 SVG = "image/svg+xml"
 
-_FEED_RESPONSES = {
+_FEED_RESPONSES: dict[int, tuple[str, type[BaseModel] | None]] = {
     200: ("An Atom feed, newest entry first (`FEED_ENTRIES`, 50, at most).", None),
     304: ("Not modified since the ETag given in `If-None-Match`.", None),
 }
@@ -47,7 +48,7 @@ def _document(etag: str, build: Callable[[], bytes], mimetype: str, cache: str) 
     return response
 
 
-def _feed(key: Hashable, build: Callable[[], feeds.Feed]) -> Response:
+def _feed(key: tuple[object, ...], build: Callable[[], feeds.Feed]) -> Response:
     limit = int(current_app.config["FEED_ENTRIES"])
     etag = _etag((*key, limit, request.host, request.url))
 
