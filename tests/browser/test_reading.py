@@ -23,7 +23,9 @@ def test_thread_renders_comments_replies_times_and_avatars(page, service, host, 
     expect(first.locator(".nm").first).to_have_text("Sam Okafor")
     expect(first.locator(".tx strong").first).to_have_text("world")
     avatar = first.locator(".av img").first
-    expect(avatar).to_have_attribute("src", f"{service.url}/api/v1/avatars/{root['author']['hash']}.svg")
+    expect(avatar).to_have_attribute(
+        "src", f"{service.url}/api/v1/avatars/{root['author']['hash']}.svg"
+    )
     stamp = first.locator("time").first
     expect(stamp).to_have_attribute("datetime", root["created_at"])
     expect(stamp).to_have_text("just now")
