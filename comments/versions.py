@@ -65,8 +65,11 @@ def _threads_of_comment(obj: Comment, new: bool) -> int | None:
     changed = _changed(obj) - _UNSEEN_COMMENT
     if not changed:
         return None
-    if changed == {"status"} and not _status_seen(obj):
-        return None  # e.g. pending -> rejected: nothing shown changes
+    if changed == {"status"} and not _status_seen(obj) and not obj.reply_count:
+        # e.g. pending -> rejected: nothing shown changes. With replies shown
+        # under it the comment is a placeholder, whose words follow its status
+        # ("Comment deleted", "Comment removed").
+        return None
     return obj.thread_id
 
 

@@ -200,3 +200,13 @@ def test_deleting_a_comment_whose_only_reply_is_held_takes_it_away(app_factory, 
     assert held.status_code == 202
     assert _delete(client, root["id"], token).status_code == 204
     assert read(client)["comments"] == [] and _count(client) == 0
+
+
+def test_a_moderator_removing_a_deleted_comment_changes_its_placeholder(client, runner, site):
+    root, token = _posted(client)
+    _posted(client, parent_id=root["id"])
+    assert _delete(client, root["id"], token).status_code == 204
+    assert read(client)["comments"][0]["status"] == "deleted"
+    _moderate(runner, "spam", root["id"])
+    [shown] = read(client)["comments"]
+    _assert_placeholder(shown, "removed")
