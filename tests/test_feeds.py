@@ -149,3 +149,18 @@ def test_feeds_are_in_the_openapi_document(client):
     for path in ("/feeds/thread.atom", "/feeds/site.atom"):
         ok = paths[path]["get"]["responses"]["200"]
         assert list(ok["content"]) == ["application/atom+xml"]
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/api/v1/feeds/thread.atom", {"site": "news\x00", "thread": "story-1"}),
+        ("/api/v1/feeds/site.atom", {"site": "\x00"}),
+        ("/api/v1/comments", {"site": "news", "thread": "a\x00b"}),
+        ("/api/v1/counts", {"site": "\x00", "thread": "0"}),
+    ],
+)
+def test_a_nul_in_a_site_or_thread_is_refused(client, site, path, query):
+    response = client.get(path, query_string=query)
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) & {"site", "thread", "thread.0"}

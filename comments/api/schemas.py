@@ -22,6 +22,10 @@ MAX_LIMIT = 100
 MAX_COUNTS_THREADS = 100
 
 Sort = Literal["newest", "oldest", "top"]
+# A site's slug and a thread's key never hold NUL, which PostgreSQL's text can't.
+_NO_NUL = r"^[^\x00]*$"
+SiteSlug = Annotated[str, Field(min_length=1, max_length=64, pattern=_NO_NUL)]
+ThreadKey = Annotated[str, Field(min_length=1, max_length=500, pattern=_NO_NUL)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
@@ -87,8 +91,8 @@ class AuthorIn(_Input):
 class CommentIn(_Input):
     """A new comment or reply."""
 
-    site: Annotated[str, Field(min_length=1, max_length=64)] = Field(examples=["demo"])
-    thread: Annotated[str, Field(min_length=1, max_length=500)] = Field(
+    site: SiteSlug = Field(examples=["demo"])
+    thread: ThreadKey = Field(
         description="The publisher's identifier for the article.", examples=["demo-article"]
     )
     url: Annotated[str, Field(max_length=2000)] | None = Field(
@@ -139,8 +143,8 @@ class ListQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    site: Annotated[str, Field(min_length=1, max_length=64)] = Field(examples=["demo"])
-    thread: Annotated[str, Field(min_length=1, max_length=500)] = Field(examples=["demo-article"])
+    site: SiteSlug = Field(examples=["demo"])
+    thread: ThreadKey = Field(examples=["demo-article"])
     sort: Sort = "newest"
     cursor: Annotated[str, Field(min_length=1, max_length=600)] | None = None
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] | None = Field(
@@ -166,9 +170,9 @@ class CountsQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    site: Annotated[str, Field(min_length=1, max_length=64)] = Field(examples=["demo"])
+    site: SiteSlug = Field(examples=["demo"])
     thread: Annotated[
-        list[Annotated[str, Field(min_length=1, max_length=500)]],
+        list[ThreadKey],
         Field(min_length=1, max_length=MAX_COUNTS_THREADS),
     ] = Field(examples=[["demo-article"]])
 
@@ -178,8 +182,8 @@ class ThreadFeedQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    site: Annotated[str, Field(min_length=1, max_length=64)] = Field(examples=["demo"])
-    thread: Annotated[str, Field(min_length=1, max_length=500)] = Field(
+    site: SiteSlug = Field(examples=["demo"])
+    thread: ThreadKey = Field(
         description="The thread's key: any characters, so it goes in the query.",
         examples=["demo-article"],
     )
@@ -190,7 +194,7 @@ class SiteFeedQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    site: Annotated[str, Field(min_length=1, max_length=64)] = Field(examples=["demo"])
+    site: SiteSlug = Field(examples=["demo"])
 
 
 class AuthorOut(BaseModel):
