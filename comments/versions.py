@@ -7,7 +7,8 @@ session hook looks at what each flush changed and moves the version of each
 thread concerned:
 
 - a comment added, removed, or changed in anything readers see (its text,
-  status to or from ``approved``, pin, votes, the name or website given);
+  status to or from ``approved``, or any status of a placeholder, whose
+  words follow it; pin, votes, the name or website given);
 - a thread's own fields (closed, title, url, counts);
 - an author's display data (avatar, badges), for every thread they wrote in.
 
