@@ -210,11 +210,17 @@ def plan_thread(
 
 
 def counters(rows: list[Row]) -> tuple[int, dict[int, int], dict[int, int]]:
-    """Return the thread's visible count, visible direct replies, and visible root subtrees."""
+    """Return the thread's visible count, shown direct replies, and shown root subtrees.
+
+    Shown is visible, or a placeholder: hidden with a shown reply (see
+    ``moderation.is_shown``), so the deepest rows are counted first.
+    """
     approved = [r for r in rows if r.status == Status.APPROVED.value]
     replies: dict[int, int] = {}
     descendants: dict[int, int] = {}
-    for row in approved:
+    for row in sorted(rows, key=lambda r: -r.depth):
+        if row.status != Status.APPROVED.value and not replies.get(row.id):
+            continue
         if row.parent is not None:
             replies[row.parent.id] = replies.get(row.parent.id, 0) + 1
         if row.root is not None:
@@ -311,17 +317,22 @@ def _insert_thread(
 
 
 # Each query counts the rows whose stored counter differs from a recount of
-# visible comments; run.py runs them again after the posting benchmark.
+# visible comments (threads) or of shown ones (replies: visible, or a
+# placeholder, which a row's own stored count tells, so checking each row
+# against its children checks them all); run.py runs them again after the
+# posting benchmark.
 COUNTER_CHECKS = {
     "thread.comment_count": """
         SELECT count(*) FROM threads t WHERE t.comment_count != (
           SELECT count(*) FROM comments c WHERE c.thread_id = t.id AND c.status = :ok)""",
     "comment.reply_count": """
         SELECT count(*) FROM comments p WHERE p.reply_count != (
-          SELECT count(*) FROM comments c WHERE c.parent_id = p.id AND c.status = :ok)""",
+          SELECT count(*) FROM comments c
+          WHERE c.parent_id = p.id AND (c.status = :ok OR c.reply_count > 0))""",
     "root.descendant_count": """
         SELECT count(*) FROM comments p WHERE p.root_id IS NULL AND p.descendant_count != (
-          SELECT count(*) FROM comments c WHERE c.root_id = p.id AND c.status = :ok)""",
+          SELECT count(*) FROM comments c
+          WHERE c.root_id = p.id AND (c.status = :ok OR c.reply_count > 0))""",
 }
 
 

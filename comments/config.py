@@ -80,6 +80,8 @@ DEFAULTS: dict[str, Any] = {
     "SPAM_MAX_LINKS": 3,
     # Characters of Markdown in one comment, after trimming.
     "MAX_BODY_LENGTH": 10_000,
+    # Entries of an Atom feed (a thread's or a site's newest visible comments).
+    "FEED_ENTRIES": 50,
     # Days a comment keeps its raw client address; then only its keyed hash.
     "RETENTION_ADDRESS_DAYS": 7,
     # Email (reply notifications, staff alerts), sent by the worker through

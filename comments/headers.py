@@ -34,11 +34,15 @@ WIDGET_POLICY: dict[str, str] = {
     "frame-ancestors": "'self'",
 }
 
+#: Images the service draws (avatars): an SVG opened on its own runs nothing
+#: and loads nothing.
+IMAGE_POLICY: dict[str, str] = {"default-src": "'none'", "sandbox": ""}
+
 REFERRER_POLICY = "same-origin"
 
 
 def _render(policy: dict[str, str]) -> str:
-    return "; ".join(f"{name} {value}" for name, value in policy.items())
+    return "; ".join(f"{name} {value}".strip() for name, value in policy.items())
 
 
 def allow_widget() -> None:
@@ -53,6 +57,8 @@ def add_security_headers(response: Response) -> Response:
         policy = g.get("content_security_policy", PAGE_POLICY)
         response.headers.setdefault("Content-Security-Policy", _render(policy))
         response.headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    elif response.mimetype == "image/svg+xml":
+        response.headers.setdefault("Content-Security-Policy", _render(IMAGE_POLICY))
     return response
 
 

@@ -110,6 +110,10 @@ ROUTES: dict[str, tuple[Rule, ...]] = {
     "api.post_comment": (Rule(read_limit),),
     "api.vote_comment": (Rule(read_limit),),
     "api.me": (Rule(read_limit),),
+    "api.thread_feed": (Rule(read_limit),),
+    "api.site_feed": (Rule(read_limit),),
+    # Avatars are not limited: drawing one reads nothing, and a long thread
+    # shows hundreds, each cached by the browser for a year.
 }
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import aliased
 
-from comments import database, errors, markup, sites, versions
+from comments import database, errors, markup, moderation, sites, versions
 from comments.extensions import db
 from comments.models import Comment, Status, Thread
 
@@ -68,8 +67,9 @@ def thread_ids(site_slug: str | None = None) -> list[int]:
 def recount_thread(thread_id: int) -> bool:
     """Rebuild a thread's counters from its rows; return whether any was wrong.
 
-    The thread's visible count and last activity, and every comment's visible
-    direct replies and (for roots) visible replies in the whole subtree.
+    The thread's visible count and last activity, and every comment's shown
+    direct replies and (for roots) shown replies in the whole subtree, where
+    shown is visible or a placeholder (see ``moderation.is_shown``).
     Idempotent: a second run changes nothing. When something was wrong, the
     thread's version moves so cached pages are rebuilt.
     """
@@ -88,24 +88,47 @@ def recount_thread(thread_id: int) -> bool:
     if thread.comment_count != count or thread.last_comment_at != newest:
         thread.comment_count, thread.last_comment_at = count, newest
         changed = True
-    other = aliased(Comment)
-    for column, link in (
-        (Comment.reply_count, other.parent_id),
-        (Comment.descendant_count, other.root_id),
-    ):
-        actual = (
-            select(func.count(other.id))
-            .where(link == Comment.id, other.status == Status.APPROVED)
-            .scalar_subquery()
-        )
-        result = session.execute(
+    for comment_id, replies, descendants in _shown_counts(thread_id):
+        session.execute(
             update(Comment)
-            .where(Comment.thread_id == thread_id, column != actual)
-            .values({column.key: actual})
+            .where(Comment.id == comment_id)
+            .values(reply_count=replies, descendant_count=descendants)
             .execution_options(synchronize_session=False)
         )
-        changed = changed or bool(result.rowcount)  # type: ignore[attr-defined]
+        changed = True
     session.flush()
     if changed:
         versions.touch(session(), [thread_id])
     return changed
+
+
+def _shown_counts(thread_id: int) -> list[tuple[int, int, int]]:
+    """Return ``(id, reply_count, descendant_count)`` for each comment whose counters are wrong.
+
+    Deepest comments first, so each comment knows whether its replies are
+    shown (a placeholder is shown only while a reply under it is).
+    """
+    rows = db.session.execute(
+        select(
+            Comment.id,
+            Comment.parent_id,
+            Comment.root_id,
+            Comment.depth,
+            Comment.status,
+            Comment.reply_count,
+            Comment.descendant_count,
+        ).where(Comment.thread_id == thread_id)
+    ).all()
+    replies: dict[int, int] = {}
+    descendants: dict[int, int] = {}
+    for row in sorted(rows, key=lambda r: -r.depth):
+        if moderation.is_shown(row.status, replies.get(row.id, 0)) and row.parent_id:
+            replies[row.parent_id] = replies.get(row.parent_id, 0) + 1
+            if row.root_id is not None:
+                descendants[row.root_id] = descendants.get(row.root_id, 0) + 1
+    return [
+        (row.id, replies.get(row.id, 0), descendants.get(row.id, 0))
+        for row in rows
+        if (row.reply_count, row.descendant_count)
+        != (replies.get(row.id, 0), descendants.get(row.id, 0))
+    ]

@@ -63,6 +63,19 @@ def is_visible(status: str | None) -> bool:
     return status == Status.APPROVED
 
 
+def is_shown(status: str | None, reply_count: int) -> bool:
+    """Tell whether a comment has a place on the page: visible, or a placeholder.
+
+    A comment that is not visible (deleted by its author, removed by a
+    moderator, held again) but has shown replies stays in its place as a
+    placeholder without its text or author, so that its replies keep their
+    context. ``reply_count`` counts the shown direct replies, placeholders
+    among them, so a chain of placeholders above one visible reply stays,
+    and goes when that reply goes.
+    """
+    return is_visible(status) or (status is not None and reply_count > 0)
+
+
 def set_status(
     comment: Comment,
     status: Status,
@@ -103,6 +116,9 @@ def set_status(
     db.session.flush()
     if is_visible(old) != is_visible(status):
         _count_visible(comment, +1 if is_visible(status) else -1)
+    replies = _reply_count(comment) if old is not None else 0
+    if is_shown(old, replies) != is_shown(status, replies):
+        _count_shown(comment, +1 if is_shown(status, replies) else -1)
     if old != status:
         for listener in _LISTENERS:
             listener(comment, old, status)
@@ -150,12 +166,14 @@ _COUNT_ANCESTORS = (
 )
 
 
+_SHOWN_STATE = select(Comment.status, Comment.reply_count).where(Comment.id == bindparam("cid"))
+
+
 def _count_visible(comment: Comment, delta: int) -> None:
-    """Move the visible-comment counters when ``comment`` appears (+1) or goes (-1).
+    """Move the thread's visible count and last activity when ``comment`` appears or goes.
 
     Counters change with ``x = x + delta`` in SQL so that concurrent writers
-    on PostgreSQL never lose an update. The parent and the root are often the
-    same row, so one statement serves both.
+    on PostgreSQL never lose an update.
     """
     connection = db.session.connection()
     if delta > 0:
@@ -165,18 +183,46 @@ def _count_visible(comment: Comment, delta: int) -> None:
         )
     else:
         connection.execute(_WENT, {"tid": comment.thread_id, "tid_inner": comment.thread_id})
-    if comment.parent_id is not None and comment.root_id is not None:
+
+
+def _reply_count(comment: Comment) -> int:
+    # Read from the row: the counters move in SQL, past the session's copy.
+    row = db.session.connection().execute(_SHOWN_STATE, {"cid": comment.id}).first()
+    return int(row[1]) if row is not None else 0
+
+
+def _count_shown(comment: Comment, delta: int) -> None:
+    """Move the reply counters of the ancestors when ``comment`` takes (+1) or leaves its place.
+
+    Each step moves the parent's shown direct replies and the root's shown
+    replies in one statement (the parent and the root are often the same
+    row). When the parent is a placeholder whose first reply appeared or
+    whose last one went, the parent itself appears or goes, one level up:
+    the walk goes on only through placeholders, so it costs nothing more
+    when every ancestor is visible.
+    """
+    connection = db.session.connection()
+    current = comment
+    while current.parent_id is not None and current.root_id is not None:
+        parent_id = current.parent_id
         connection.execute(
             _COUNT_ANCESTORS,
             {
-                "parent": comment.parent_id,
-                "root": comment.root_id,
-                "parent_again": comment.parent_id,
-                "root_again": comment.root_id,
+                "parent": parent_id,
+                "root": current.root_id,
+                "parent_again": parent_id,
+                "root_again": current.root_id,
                 "d_reply": delta,
                 "d_desc": delta,
             },
         )
+        parent = db.session.get(Comment, parent_id)
+        if parent is None or is_visible(parent.status):
+            return
+        replies = _reply_count(parent)
+        if is_shown(parent.status, replies - delta) == is_shown(parent.status, replies):
+            return
+        current = parent
 
 
 def _audit(actor: audit.Actor, action: str, comment: Comment, **event: Any) -> None:

@@ -214,18 +214,14 @@ def delete_comment(
     origin: str | None = None,
     reader: readers.Reader = readers.ANONYMOUS,
 ) -> None:
-    """Delete a reader's own comment, within the edit window, unless others replied to it.
+    """Delete a reader's own comment, within the edit window.
 
-    A comment with replies stays: taking it away would leave its replies
-    answering nothing (the same rule Remark42 applies). Its author can still edit it.
+    A comment with shown replies stays in its place as a placeholder ("Comment
+    deleted", no text, no author) so that its replies keep their context; one
+    without replies goes. Either way it no longer counts (its replies do).
     """
     database.writing()
     comment, _site = _own_comment(comment_id, token, policy, origin, reader)
-    if _has_live_replies(comment.id):
-        raise errors.Conflict(
-            "This comment has replies, so it can no longer be deleted; you can still edit it.",
-            code="has_replies",
-        )
     moderation.set_status(comment, Status.DELETED)
 
 
@@ -296,20 +292,11 @@ def _own_comment(
     return comment, site
 
 
-def _has_live_replies(comment_id: int) -> bool:
-    """Tell whether any reply to the comment is shown or waits for a moderator."""
-    query = select(Comment.id).where(
-        Comment.parent_id == comment_id,
-        Comment.status.in_([Status.APPROVED, Status.PENDING]),
-    )
-    return db.session.scalar(query.limit(1)) is not None
-
-
 def _in_reply_to(comment: Comment) -> tuple[int, str] | None:
     if comment.parent_id is None:
         return None
     parent = db.session.get(Comment, comment.parent_id)
-    return (parent.id, parent.author_name) if parent else None
+    return (parent.id, threads.shown_name(parent)) if parent else None
 
 
 # Built once: it runs on every post, inside the write lock.

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select, tuple_
 
 from comments import database, errors
 from comments.extensions import db
-from comments.models import Comment, Status, Thread
+from comments.models import Comment, CommentRevision, Status, Thread
 
 STATES = ("all", "open", "closed")
 #: Replies shown under one root on a thread's page; the rest are counted.
@@ -192,3 +192,30 @@ def _in_thread_order(root: Comment, run: list[Comment]) -> list[Entry]:
         placed.append(Entry(comment, comment.depth))
         stack.extend(reversed(children.get(comment.id, [])))
     return placed
+
+
+@dataclass
+class History:
+    """A comment as it is now and the text it had before each edit, newest edit first."""
+
+    comment: Comment
+    thread: Thread
+    revisions: list[CommentRevision]
+
+
+def comment_history(site_id: int, comment_id: int) -> History:
+    """Return a comment of the site with every earlier version of it, or raise NotFound.
+
+    Both the author's edits and staff edits are kept (``moderation.keep_revision``);
+    each revision is the text that edit replaced.
+    """
+    comment = database.find(Comment, comment_id)
+    thread = db.session.get(Thread, comment.thread_id) if comment is not None else None
+    if comment is None or thread is None or thread.site_id != site_id:
+        raise errors.NotFound(f"There is no comment {comment_id}.")
+    revisions = db.session.scalars(
+        select(CommentRevision)
+        .where(CommentRevision.comment_id == comment.id)
+        .order_by(CommentRevision.id.desc())
+    )
+    return History(comment, thread, list(revisions))

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select, text, tuple_, union_all
 
 from comments import audit, database, errors, sites
 from comments.extensions import db
-from comments.models import MAX_ID, Comment, Site, Status, Thread
-from comments.moderation import MAX_PINNED
+from comments.models import MAX_ID, PLACEHOLDER, Comment, Site, Status, Thread
+from comments.moderation import MAX_PINNED, is_shown
 
 SORTS = ("newest", "oldest", "top")
 
@@ -130,21 +130,53 @@ def _before(sort: str, key: tuple[Any, int]) -> ColumnElement[bool]:
     return columns < bound if sort == "oldest" else columns > bound
 
 
-def _roots_query(thread_id: int, sort: str, *, backwards: bool = False) -> Select[Any]:
+# The placeholders' partial indexes' own clause (models.PLACEHOLDER), qualified.
+_PLACEHOLDER = text("comments." + PLACEHOLDER.replace("reply_count", "comments.reply_count"))
+
+
+def _roots_query(
+    thread_id: int, sort: str, *, backwards: bool = False, placeholders: bool = False
+) -> Select[Any]:
+    """Return the query of a thread's roots in page order: visible ones, or placeholders."""
     first, second = _order_columns(sort)
     ascending = (sort == "oldest") != backwards
     order = (first.asc(), second.asc()) if ascending else (first.desc(), second.desc())
+    shown = _PLACEHOLDER if placeholders else Comment.status == Status.APPROVED
     return (
         select(Comment)
         .where(
             Comment.thread_id == thread_id,
-            Comment.status == Status.APPROVED,
+            shown,
             Comment.depth == 0,
             # Pinned roots head the first page instead (see _pinned_roots).
             Comment.pinned.is_(False),
         )
         .order_by(*order)
     )
+
+
+def _merged_roots(
+    thread_id: int,
+    sort: str,
+    condition: ColumnElement[bool] | None,
+    *,
+    backwards: bool,
+    limit: int,
+) -> list[Comment]:
+    """Return up to ``limit`` roots in page order: the visible ones and the placeholders.
+
+    Placeholders are few and have an index of their own, so they cost one
+    more small query per page rather than a slower plan for the visible roots.
+    """
+    rows: list[Comment] = []
+    for placeholders in (False, True):
+        query = _roots_query(thread_id, sort, backwards=backwards, placeholders=placeholders)
+        if condition is not None:
+            query = query.where(condition)
+        rows += db.session.scalars(query.limit(limit))
+    ascending = (sort == "oldest") != backwards
+    rows.sort(key=lambda c: _key_tuple(c, sort), reverse=not ascending)
+    return rows[:limit]
 
 
 def _pinned_roots(thread_id: int) -> list[Comment]:
@@ -270,23 +302,20 @@ def get_page(
     target: Comment | None = None
     anchor: tuple[Any, int] | None = None
     backwards = False
-    query = _roots_query(thread.id, sort)
+    condition: ColumnElement[bool] | None = None
     if around is not None:
         target = _visible_comment(around, thread.id)
         root = target if target.root_id is None else db.session.get(Comment, target.root_id)
-        if root is None or root.status != Status.APPROVED:
+        if root is None or not is_shown(root.status, root.reply_count):
             raise errors.NotFound("That comment is not in this discussion.")
         if not root.pinned:  # a pinned root is on the first page
             anchor = _key_tuple(root, sort)
-            query = query.where(_after(sort, anchor, inclusive=True))
+            condition = _after(sort, anchor, inclusive=True)
     elif cursor is not None:
         anchor, backwards = _key_values(cursor, sort)
-        if backwards:
-            query = _roots_query(thread.id, sort, backwards=True).where(_before(sort, anchor))
-        else:
-            query = query.where(_after(sort, anchor))
+        condition = _before(sort, anchor) if backwards else _after(sort, anchor)
 
-    rows: list[Comment] = list(db.session.scalars(query.limit(limit + 1)))
+    rows = _merged_roots(thread.id, sort, condition, backwards=backwards, limit=limit + 1)
     more = len(rows) > limit
     roots = rows[:limit]
     if backwards:
@@ -311,8 +340,12 @@ def _cursor_value(value: Any) -> Any:
 
 
 def _any_before(thread_id: int, sort: str, key: tuple[Any, int]) -> bool:
-    query = _roots_query(thread_id, sort).where(_before(sort, key)).with_only_columns(Comment.id)
-    return db.session.scalar(query.limit(1)) is not None
+    for placeholders in (False, True):
+        query = _roots_query(thread_id, sort, placeholders=placeholders)
+        query = query.where(_before(sort, key)).with_only_columns(Comment.id)
+        if db.session.scalar(query.limit(1)) is not None:
+            return True
+    return False
 
 
 def _key_tuple(comment: Comment, sort: str) -> tuple[Any, int]:
@@ -332,11 +365,13 @@ def _visible_comment(comment_id: int, thread_id: int | None = None) -> Comment:
     return comment
 
 
-def _replies_query(root_id: int) -> Select[Any]:
+def _replies_queries(root_id: int) -> tuple[Select[Any], Select[Any]]:
+    """Return the queries of a root's visible replies and of its placeholders, by id."""
     return (
         select(Comment.id)
         .where(Comment.root_id == root_id, Comment.status == Status.APPROVED.value)
-        .order_by(Comment.id)
+        .order_by(Comment.id),
+        select(Comment.id).where(Comment.root_id == root_id, _PLACEHOLDER).order_by(Comment.id),
     )
 
 
@@ -349,18 +384,22 @@ def _attach_replies(roots: Sequence[Comment], per_root: int, target: Comment | N
 
     parts = []
     for root in wanted:
-        part = _replies_query(root.id)
+        start = 0
         if target is not None and target.root_id == root.id:
             # A permalink to a reply: start this root's replies at the reply itself.
-            part = part.where(Comment.id >= _first_shown(root.id, per_root, target.id))
-        parts.append(part.limit(per_root).subquery().select())
-    ids = union_all(*parts) if len(parts) > 1 else parts[0]
+            start = _first_shown(root.id, per_root, target.id)
+        for part in _replies_queries(root.id):
+            part = part.where(Comment.id >= start) if start else part
+            parts.append(part.limit(per_root).subquery().select())
+    ids = union_all(*parts)
     replies = list(
         db.session.scalars(select(Comment).where(Comment.id.in_(ids)).order_by(Comment.id))
     )
     by_root: dict[int, list[Comment]] = {}
     for reply in replies:
-        by_root.setdefault(reply.root_id or 0, []).append(reply)
+        run = by_root.setdefault(reply.root_id or 0, [])
+        if len(run) < per_root:  # the first of the visible ones and the placeholders
+            run.append(reply)
     names = _names(replies)
     for node in nodes:
         run = by_root.get(node.comment.id, [])
@@ -375,26 +414,38 @@ def _attach_replies(roots: Sequence[Comment], per_root: int, target: Comment | N
 
 def _first_shown(root_id: int, per_root: int, target_id: int) -> int:
     """Return the id to start a root's replies at so that ``target_id`` is shown."""
-    first = list(db.session.scalars(_replies_query(root_id).limit(per_root)))
-    return 0 if target_id in first else target_id
+    first = sorted(
+        id_
+        for query in _replies_queries(root_id)
+        for id_ in db.session.scalars(query.limit(per_root))
+    )
+    return 0 if target_id in first[:per_root] else target_id
+
+
+def shown_name(comment: Comment) -> str:
+    """Return the author name readers see on a comment: none on a placeholder."""
+    return comment.author_name if comment.status == Status.APPROVED else ""
 
 
 def _names(replies: Iterable[Comment]) -> dict[int, str]:
-    """Return author names of the comments these replies answer, in one query at most."""
-    known = {reply.id: reply.author_name for reply in replies}
+    """Return author names of the comments these replies answer, in one query at most.
+
+    A placeholder's author is not shown, so a reply to one answers no name.
+    """
+    known = {reply.id: shown_name(reply) for reply in replies}
     missing = {r.parent_id for r in replies if r.parent_id and r.parent_id not in known}
     if missing:
         rows = db.session.execute(
-            select(Comment.id, Comment.author_name).where(Comment.id.in_(missing))
+            select(Comment.id, Comment.author_name, Comment.status).where(Comment.id.in_(missing))
         )
-        known.update({row[0]: row[1] for row in rows})
+        known.update({row[0]: row[1] if row[2] == Status.APPROVED else "" for row in rows})
     return known
 
 
 def _nest(root: Node, run: Sequence[Comment], names: dict[int, str]) -> None:
     """Hang each reply under its parent when the parent is shown, else under the root."""
     placed: dict[int, Node] = {root.comment.id: root}
-    root_name = root.comment.author_name
+    root_name = shown_name(root.comment)
     for reply in run:
         parent_id = reply.parent_id or root.comment.id
         name = root_name if parent_id == root.comment.id else names.get(parent_id, "")
@@ -404,8 +455,14 @@ def _nest(root: Node, run: Sequence[Comment], names: dict[int, str]) -> None:
 
 
 def get_replies(comment_id: int, *, cursor: str | None = None, limit: int = 20) -> Replies:
-    """Return the next replies under a root comment, flat, in posting order."""
-    root = _visible_comment(comment_id)
+    """Return the next replies under a root comment, flat, in posting order.
+
+    The root may be a placeholder; placeholders among the replies come in
+    their place.
+    """
+    root = database.find(Comment, comment_id)
+    if root is None or not is_shown(root.status, root.reply_count):
+        raise errors.NotFound("That comment is not in this discussion.")
     if root.root_id is not None:
         raise errors.CommentsError(
             "Replies are listed under top-level comments only.",
@@ -417,21 +474,17 @@ def get_replies(comment_id: int, *, cursor: str | None = None, limit: int = 20) 
         if len(values) != 2 or values[0] != "r" or type(values[1]) is not int:
             raise bad_cursor()
         after = values[1]
-    query = (
-        select(Comment)
-        .where(
-            Comment.root_id == root.id,
-            Comment.status == Status.APPROVED.value,
-            Comment.id > after,
+    rows: list[Comment] = []
+    for ids in _replies_queries(root.id):
+        query = select(Comment).where(
+            Comment.id.in_(ids.where(Comment.id > after).limit(limit + 1))
         )
-        .order_by(Comment.id)
-        .limit(limit + 1)
-    )
-    rows = list(db.session.scalars(query))
+        rows += db.session.scalars(query)
+    rows.sort(key=lambda r: r.id)
     more = len(rows) > limit
     rows = rows[:limit]
     names = _names(rows)
-    names[root.id] = root.author_name
+    names[root.id] = shown_name(root)
     nodes = [
         Node(r, in_reply_to=(r.parent_id, names.get(r.parent_id, "")) if r.parent_id else None)
         for r in rows

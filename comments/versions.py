@@ -7,7 +7,8 @@ session hook looks at what each flush changed and moves the version of each
 thread concerned:
 
 - a comment added, removed, or changed in anything readers see (its text,
-  status to or from ``approved``, pin, the name or website given);
+  status to or from ``approved``, or any status of a placeholder, whose
+  words follow it; pin, the name or website given);
 - a thread's own fields (closed, title, url, counts);
 - an author's display data (name, website, avatar, badges: what a signed-in
   user's token says of them), for every thread they wrote in.
@@ -72,8 +73,11 @@ def _threads_of_comment(obj: Comment, new: bool) -> int | None:
     changed = _changed(obj) - _UNSEEN_COMMENT
     if not changed:
         return None
-    if changed == {"status"} and not _status_seen(obj):
-        return None  # e.g. pending -> rejected: nothing shown changes
+    if changed == {"status"} and not _status_seen(obj) and not obj.reply_count:
+        # e.g. pending -> rejected: nothing shown changes. With replies shown
+        # under it the comment is a placeholder, whose words follow its status
+        # ("Comment deleted", "Comment removed").
+        return None
     return obj.thread_id
 
 

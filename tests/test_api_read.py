@@ -82,6 +82,7 @@ def test_page_shows_each_comment_as_the_widget_needs_it(client, site):
         "author": {"name": "Ada", "avatar": None, "website": "https://ada.example", "badges": []},
         "edited_at": None,
         "status": "approved",
+        "deleted": False,
         "votes": {"up": 0, "down": 0, "score": 0},
         "pinned": False,
         "featured": False,

@@ -93,3 +93,26 @@ def test_a_queue_page_reads_an_index_in_order(app, name, order, cursor):
 def test_a_queue_filtered_by_author_or_text_still_walks_the_index(app):
     plan = _queue_plan(app, "pending", "newest", True, author="ada", text="word")
     assert "ix_comments_queue" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def _compiled(app, query) -> str:
+    with app.app_context():
+        return str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_placeholder_roots_read_their_own_partial_index(app, sort):
+    from comments import threads
+
+    query = threads._roots_query(1, sort, placeholders=True).limit(21)
+    plan = _plan(app, _compiled(app, query))
+    assert "USING INDEX ix_comments_placeholder_roots" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+
+
+def test_placeholder_replies_read_their_own_partial_index(app):
+    from comments import threads
+
+    query = threads._replies_queries(1)[1].limit(4)
+    plan = _plan(app, _compiled(app, query))
+    assert "ix_comments_placeholder_replies" in plan and "TEMP B-TREE" not in plan, plan

@@ -69,6 +69,14 @@ def thread_detail(slug: str, thread_id: int) -> str:
     )
 
 
+@bp.get("/<slug>/comments/<int:comment_id>/history")
+@auth.requires_role(Role.MODERATOR)
+def comment_history(slug: str, comment_id: int) -> str:
+    """Show a comment as it is now and every earlier version, by its author or by staff."""
+    history = thread_lists.comment_history(g.site.id, comment_id)
+    return render_template("admin/history.html", history=history, queue_url=queue_url)
+
+
 @bp.post("/<slug>/threads/<int:thread_id>/moderation")
 @auth.requires_role(Role.MODERATOR)
 def thread_moderation(slug: str, thread_id: int) -> Response:

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from comments.api import cors, views  # noqa: E402,F401  (registers routes and hooks)
+from comments.api import cors, documents, views  # noqa: E402,F401  (registers routes and hooks)

@@ -22,6 +22,10 @@ MAX_LIMIT = 100
 MAX_COUNTS_THREADS = 100
 
 Sort = Literal["newest", "oldest", "top"]
+# A site's slug and a thread's key never hold NUL, which PostgreSQL's text can't.
+_NO_NUL = r"^[^\x00]*$"
+SiteSlug = Annotated[str, Field(min_length=1, max_length=64, pattern=_NO_NUL)]
+ThreadKey = Annotated[str, Field(min_length=1, max_length=500, pattern=_NO_NUL)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
@@ -87,8 +91,8 @@ class AuthorIn(_Input):
 class CommentIn(_Input):
     """A new comment or reply."""
 
-    site: Annotated[str, Field(min_length=1, max_length=64)] = Field(examples=["demo"])
-    thread: Annotated[str, Field(min_length=1, max_length=500)] = Field(
+    site: SiteSlug = Field(examples=["demo"])
+    thread: ThreadKey = Field(
         description="The publisher's identifier for the article.", examples=["demo-article"]
     )
     url: Annotated[str, Field(max_length=2000)] | None = Field(
@@ -176,8 +180,8 @@ class ListQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    site: Annotated[str, Field(min_length=1, max_length=64)] = Field(examples=["demo"])
-    thread: Annotated[str, Field(min_length=1, max_length=500)] = Field(examples=["demo-article"])
+    site: SiteSlug = Field(examples=["demo"])
+    thread: ThreadKey = Field(examples=["demo-article"])
     sort: Sort = "newest"
     cursor: Annotated[str, Field(min_length=1, max_length=600)] | None = None
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] | None = Field(
@@ -203,11 +207,31 @@ class CountsQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    site: Annotated[str, Field(min_length=1, max_length=64)] = Field(examples=["demo"])
+    site: SiteSlug = Field(examples=["demo"])
     thread: Annotated[
-        list[Annotated[str, Field(min_length=1, max_length=500)]],
+        list[ThreadKey],
         Field(min_length=1, max_length=MAX_COUNTS_THREADS),
     ] = Field(examples=[["demo-article"]])
+
+
+class ThreadFeedQuery(BaseModel):
+    """Query of ``GET /feeds/thread.atom``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    site: SiteSlug = Field(examples=["demo"])
+    thread: ThreadKey = Field(
+        description="The thread's key: any characters, so it goes in the query.",
+        examples=["demo-article"],
+    )
+
+
+class SiteFeedQuery(BaseModel):
+    """Query of ``GET /feeds/site.atom``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    site: SiteSlug = Field(examples=["demo"])
 
 
 class AuthorOut(BaseModel):
@@ -241,19 +265,29 @@ class CommentOut(BaseModel):
     id: int
     parent_id: int | None
     depth: int
-    html: str = Field(description="Sanitized HTML: the only field to insert as markup.")
-    author: AuthorOut
+    html: str = Field(
+        description="Sanitized HTML: the only field to insert as markup. Empty on a placeholder."
+    )
+    author: AuthorOut | None = Field(description="Null on a placeholder.")
     created_at: str = Field(json_schema_extra={"format": "date-time"})
     edited_at: str | None = Field(json_schema_extra={"format": "date-time"})
-    status: Literal["approved", "pending"]
+    status: Literal["approved", "pending", "deleted", "removed"] = Field(
+        description="`pending`: the author's own comment held for a moderator (only in the "
+        "answer to their post or edit). `deleted` and `removed`: a placeholder."
+    )
+    deleted: bool = Field(
+        description="A placeholder: the comment was deleted (`status` `deleted`: by its author, "
+        "or by staff) or removed by a moderator (`removed`), and stays in its place, without "
+        "its text, author or votes, for the replies under it. It goes when its last reply goes."
+    )
     pinned: bool = Field(description="Shown first on the thread's first page.")
     featured: bool = Field(description="Picked out by a moderator.")
     votes: Votes
-    reply_count: int = Field(description="Visible direct replies.")
+    reply_count: int = Field(description="Shown direct replies (placeholders among them).")
     in_reply_to: InReplyTo | None
     replies: list[CommentOut]
     replies_total: int | None = Field(
-        description="Root comments: visible replies in the whole subtree."
+        description="Root comments: shown replies in the whole subtree (placeholders among them)."
     )
     replies_cursor: str | None = Field(
         description="Root comments: where to continue with GET /comments/{id}/replies."

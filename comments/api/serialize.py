@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from comments import identity, reasons, site_settings
-from comments.models import Comment, Site, Thread, utcnow
+from comments.models import Comment, Site, Status, Thread, utcnow
 from comments.posting import Posted
 from comments.readers import Personal
 from comments.threads import Node, Page, Replies
@@ -34,22 +34,40 @@ def author(value: Comment) -> dict[str, Any]:
     }
 
 
-def comment(node: Node, *, is_root: bool | None = None) -> dict[str, Any]:
-    """Return one comment with the replies placed under it."""
+def placeholder_status(value: Comment) -> str:
+    """Return what a placeholder says: ``deleted`` (by its author or staff) or ``removed``."""
+    return "deleted" if value.status == Status.DELETED else "removed"
+
+
+def comment(node: Node, *, is_root: bool | None = None, own: bool = False) -> dict[str, Any]:
+    """Return one comment with the replies placed under it.
+
+    A comment readers do not see that keeps its place for its replies comes as
+    a placeholder: ``deleted: true``, no text, no author, nothing voted,
+    ``status`` ``deleted`` or ``removed`` (held again for a moderator is
+    removed too, for now). ``own``: the author's answer to their post or edit,
+    which shows their text whatever its status.
+    """
     c: Comment = node.comment
     root = c.root_id is None if is_root is None else is_root
+    shown = own or c.status == Status.APPROVED
     return {
         "id": c.id,
         "parent_id": c.parent_id,
         "depth": c.depth,
-        "html": c.html,
-        "author": author(c),
+        "html": c.html if shown else "",
+        "author": author(c) if shown else None,
         "created_at": timestamp(c.created_at),
-        "edited_at": timestamp(c.edited_at),
-        "status": str(c.status),
+        "edited_at": timestamp(c.edited_at) if shown else None,
+        "status": str(c.status) if shown else placeholder_status(c),
+        "deleted": not shown,
         "pinned": bool(c.pinned),
-        "featured": bool(c.featured),
-        "votes": {"up": c.votes_up, "down": c.votes_down, "score": c.score},
+        "featured": bool(c.featured) and shown,
+        "votes": (
+            {"up": c.votes_up, "down": c.votes_down, "score": c.score}
+            if shown
+            else {"up": 0, "down": 0, "score": 0}
+        ),
         "reply_count": c.reply_count,
         "in_reply_to": (
             {"id": node.in_reply_to[0], "name": node.in_reply_to[1]} if node.in_reply_to else None
@@ -128,7 +146,7 @@ def posted(value: Posted, edit_token: str) -> dict[str, Any]:
     """Return a stored or edited comment, and why it is held when it is."""
     words = [reasons.describe(reason) for reason in value.reasons]
     return {
-        "comment": comment(Node(value.comment, value.in_reply_to)),
+        "comment": comment(Node(value.comment, value.in_reply_to), own=True),
         "edit_token": edit_token,
         "editable_until": timestamp(value.editable_until),
         "held": value.held,

@@ -33,6 +33,8 @@ class Operation:
     path_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     description: str = ""
     header_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Answers that are not JSON: their media type, or "" for an answer without a body.
+    media: dict[int, str] = field(default_factory=dict)
 
 
 OPERATIONS: list[Operation] = []
@@ -56,8 +58,13 @@ def operation(
     path_params: dict[str, dict[str, Any]] | None = None,
     description: str = "",
     header_params: dict[str, dict[str, Any]] | None = None,
+    media: dict[int, str] | None = None,
 ) -> Callable[[F], F]:
-    """Declare a view's contract for the OpenAPI document."""
+    """Declare a view's contract for the OpenAPI document.
+
+    ``media`` names the answers that are not JSON: their media type (a text
+    document such as a feed or an image), or "" for one without a body (304).
+    """
 
     def register(view: F) -> F:
         OPERATIONS.append(
@@ -71,6 +78,7 @@ def operation(
                 path_params or {},
                 description,
                 header_params or {},
+                media or {},
             )
         )
         return view
@@ -141,6 +149,13 @@ def document(server_url: str = "/") -> dict[str, Any]:
             {status: (text, model or Problem) for status, (text, model) in op.responses.items()}
         )
         for status, (description, model) in sorted(declared.items()):
+            if status in op.media:
+                other = op.media[status]
+                responses[str(status)] = {"description": description}
+                if other:
+                    content = {other: {"schema": {"type": "string"}}}
+                    responses[str(status)]["content"] = content
+                continue
             media = "application/problem+json" if model is Problem else "application/json"
             responses[str(status)] = {
                 "description": description,

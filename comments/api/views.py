@@ -275,7 +275,6 @@ _EDIT_TOKEN = {
 _CHANGE_ERRORS: dict[int, tuple[str, type[BaseModel] | None]] = {
     **_UNAUTHORIZED,
     403: ("Not the author's token, the edit window is over, or the thread is closed.", None),
-    409: ("The comment has replies and can no longer be deleted.", None),
     413: ("The request is too large.", None),
     415: ("The body is not JSON.", None),
     429: ("Too many edits and deletes from this address; see `Retry-After`.", None),
@@ -314,8 +313,9 @@ def edit_comment(comment_id: int) -> Response:
     "DELETE",
     "/comments/{comment_id}",
     summary="Delete your own comment",
-    description="Within the site's edit window, with the comment's edit token, "
-    "as long as nobody has replied to it.",
+    description="Within the site's edit window, with the comment's edit token. A comment "
+    "with replies stays in its place as a placeholder (`deleted: true`, no text, no author) "
+    "for as long as a reply under it is shown; one without replies goes.",
     path_params=_COMMENT_ID,
     header_params=_EDIT_TOKEN,
     responses={204: ("Deleted.", None), **_CHANGE_ERRORS},

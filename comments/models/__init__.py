@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from comments.models.core import (
     MAX_ID,
+    PLACEHOLDER,
     Author,
     Comment,
     Moderation,
@@ -31,6 +32,7 @@ from comments.models.votes import Vote
 __all__ = [
     "MAX_ID",
     "AlertPreference",
+    "PLACEHOLDER",
     "AuditEvent",
     "Author",
     "Comment",

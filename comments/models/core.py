@@ -150,6 +150,13 @@ class Author(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+#: A placeholder: a comment readers do not see that keeps its place for the
+#: replies shown under it (``moderation.is_shown``). The WHERE clause of the
+#: partial indexes that find them; queries repeat it word for word, since
+#: SQLite uses a partial index only for a query that has its terms.
+PLACEHOLDER = "status <> 'approved' AND reply_count > 0"
+
+
 class Comment(db.Model):  # type: ignore[name-defined]
     """One comment: its Markdown source and the sanitized HTML rendered from it."""
 
@@ -173,6 +180,23 @@ class Comment(db.Model):  # type: ignore[name-defined]
         Index("ix_comments_created", "created_at", "id"),
         # Sanctions and reports by address, without the address.
         Index("ix_comments_client_key", "client_key"),
+        # Placeholders (few): a thread's roots in page order, a root's replies.
+        Index(
+            "ix_comments_placeholder_roots",
+            "thread_id",
+            "depth",
+            "created_at",
+            "id",
+            postgresql_where=text(PLACEHOLDER),
+            sqlite_where=text(PLACEHOLDER),
+        ),
+        Index(
+            "ix_comments_placeholder_replies",
+            "root_id",
+            "id",
+            postgresql_where=text(PLACEHOLDER),
+            sqlite_where=text(PLACEHOLDER),
+        ),
         # Retention: only comments that still hold a raw address, oldest first.
         Index(
             "ix_comments_addressed",
@@ -213,7 +237,8 @@ class Comment(db.Model):  # type: ignore[name-defined]
     # it (comments.votes.reader_key): so that they cannot vote on it.
     reader_key: Mapped[str | None] = mapped_column(String(32))
     flag_count: Mapped[int] = mapped_column(Integer, default=0)
-    # Visible direct replies, and (on roots) visible replies in the whole subtree.
+    # Shown direct replies, and (on roots) shown replies in the whole subtree:
+    # shown is visible, or a placeholder kept for the replies under it.
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
     descendant_count: Mapped[int] = mapped_column(Integer, default=0)
     # Shown first on the first page of its thread (roots only, a few per thread).

@@ -20,7 +20,6 @@ const LONGEST_TIMEOUT = 2 ** 31 - 1; // setTimeout fires at once past this many 
 const SORTS = ["newest", "oldest", "top"];
 const FIELDS = ["body", "author.name", "author.email", "author.website"];
 const AUTHOR_FIELDS = FIELDS.slice(1);
-const AVATAR_COLORS = "b3261e 8e24aa 5e35b1 1e63b5 00796b 2e7d32 b4480c ad1457 455a64 6d4c41".split(" ");
 const PERMALINK = /^#comment-(\d+)$/;
 // Query parameters that say where a reader came from, not which article this is;
 // the same list as comments/thread_keys.py (tests/test_thread_keys.py compares them).
@@ -158,19 +157,40 @@ function mount(host, options) {
     });
   }
 
-  /* Initials on the author's colour: nothing is fetched from elsewhere. */
+  /* The signed-in user's own picture, else the one the service draws from the
+   * author's seed: nothing is fetched from anyone else. The name is beside it. */
   function avatar(author) {
-    const box = element("div", {class: "av", "aria-hidden": "true"});
-    if (/^https:\/\//.test(author.avatar)) {
-      box.append(element("img", {src: author.avatar, alt: "", loading: "lazy", referrerpolicy: "no-referrer"}));
-      return box;
+    const src = /^https:\/\//.test(author.avatar) ? author.avatar : /^[\da-f]{16}$/.test(author.hash) && API + `avatars/${author.hash}.svg`;
+    return element("div", {class: "av", "aria-hidden": "true"}, [src && element("img", {src, alt: "", loading: "lazy", referrerpolicy: "no-referrer"})]);
+  }
+
+  /* Show `record` as a placeholder ("Comment deleted"): no author, no text, no
+   * actions, only the replies under it, which keep their context. */
+  function placeholder(record, status) {
+    const text = t(status === "deleted" ? "goneDeleted" : "goneRemoved");
+    const el = element("article", {class: "c gone", id: "comment-" + record.comment.id, tabindex: "-1", "aria-label": text}, [
+      element("div", {class: "av"}),
+      (record.body = element("div", {}, [element("p", {text}), record.replies, record.moreReplies])),
+    ]);
+    record.el.replaceWith(el);
+    record.el = el;
+    record.comment.deleted = true;
+  }
+
+  /* Take a comment off the page, or leave its placeholder while replies under it
+   * are shown; a placeholder goes with its last reply. */
+  function takeAway(record) {
+    const id = record.comment.id;
+    const parent = records.get(record.comment.parent_id);
+    if (record.comment.reply_count > 0 || [...records.values()].some((other) => other.comment.parent_id === id && other.el.isConnected)) {
+      return placeholder(record, record.comment.status);
     }
-    const words = (author.name || "?").trim().split(/\s+/);
-    const initials = [words[0], words[1] && words.at(-1)].map((word) => word && [...word][0]);
-    box.textContent = initials.join("").toUpperCase();
-    const hue = parseInt((author.hash || "0").slice(0, 8), 16) % AVATAR_COLORS.length;
-    box.style.background = "#" + AVATAR_COLORS[hue];
-    return box;
+    record.el.remove();
+    records.delete(id);
+    if (parent) {
+      parent.comment.reply_count--;
+      if (parent.comment.deleted) takeAway(parent);
+    }
   }
 
   function timeElement(iso) {
@@ -208,6 +228,12 @@ function mount(host, options) {
   /* The element of one comment and the record the widget keeps of it.
    * `replyTo`: the parent's author, when the comment does not sit under its parent. */
   function commentRecord(comment, level, replyTo, reason) {
+    if (comment.deleted) {
+      const record = {comment, level, replies: element("div", {class: "kids"}), shownReplies: 0, el: element("i")};
+      placeholder(record, comment.status);
+      records.set(comment.id, record);
+      return record;
+    }
     const author = comment.author;
     const id = "comment-" + comment.id;
     const hasWebsite = /^https?:\/\//i.test(author.website);
@@ -232,7 +258,7 @@ function mount(host, options) {
     record.meta = element("div", {class: "meta"}, [
       name,
       ...(author.badges || []).map((badge) => element("span", {class: "bdg", text: badge})),
-      replyTo && element("span", {text: t("inReplyTo", {name: replyTo.name})}),
+      replyTo?.name && element("span", {text: t("inReplyTo", {name: replyTo.name})}),
       element("a", {class: "tm", href: pageAddress() + "#" + id}, [timeElement(comment.created_at)]),
       (record.editedMark = comment.edited_at && element("span", {text: t("edited")})),
     ]);
@@ -269,6 +295,7 @@ function mount(host, options) {
 
   /* Edit and delete on the reader's own comment; vote buttons as the reader voted. */
   function markOwn(record) {
+    if (record.comment.deleted) return; // a placeholder has no controls
     const id = record.comment.id;
     record.own ||= meOwn[id] || ownComments[id];
     if (ownComments[id] && !record.ownControls && !thread.closed) {
@@ -281,6 +308,7 @@ function mount(host, options) {
   }
 
   function paintVotes(record) {
+    if (record.comment.deleted) return;
     const off = record.own || thread.closed || !(sso || thread.guests_allowed);
     [[record.up, 1, "▲ "], [record.down, -1, "▼ "]].forEach(([el, value, sign]) => {
       const n = record.votes[value > 0 ? "up" : "down"];
@@ -497,9 +525,10 @@ function mount(host, options) {
     if (!(await change(record, "DELETE"))) return showOwnControls(record).focus();
     if (record.comment.status !== "pending") setCount(visibleCount - 1);
     forgetOwn(record);
-    record.el.remove();
+    record.comment.status = "deleted";
+    takeAway(record);
     showIfEmpty();
-    (records.get(record.comment.parent_id)?.el || heading).focus();
+    (records.get(record.comment.id) || records.get(record.comment.parent_id) || {el: heading}).el.focus();
     announce(t("deleted"));
   }
 
@@ -669,6 +698,9 @@ function mount(host, options) {
     nextCursor = data.next_cursor;
     if (first) {
       setCount(thread.comment_count);
+      // A thread nobody has commented on has no feed yet.
+      const feed = API + `feeds/thread.atom?site=${encode(settings.site)}&thread=${encode(settings.thread)}`;
+      if (thread.comment_count) moreButton.after(element("a", {class: "lk", href: feed, type: "application/atom+xml", text: t("feed")}));
       if (thread.closed) closeThread();
       else showForm();
     }

@@ -123,3 +123,27 @@ def test_the_sites_list_and_a_moderators_edit_form_have_no_serious_violations(
     page.get_by_role("link", name="Edit").first.click()
     expect(page.get_by_role("textbox").first).to_be_visible()
     assert run_axe(page, "body") == [], dump(run_axe(page, "body"))
+
+
+def test_a_comments_history_has_no_serious_violations(page, service, signed_in, thread_key):
+    posted = service.app.test_client().post(
+        "/api/v1/comments",
+        json={
+            "site": SITE,
+            "thread": thread_key,
+            "url": f"{service.origin}/{thread_key}",
+            "body": "First words",
+            "author": {"name": "Ada"},
+        },
+    )
+    data = posted.get_json()
+    edited = service.app.test_client().patch(
+        f"/api/v1/comments/{data['comment']['id']}",
+        json={"body": "Second words"},
+        headers={"X-Edit-Token": data["edit_token"]},
+    )
+    assert edited.status_code == 200
+    page.goto(f"{service.url}/admin/{SITE}/comments/{data['comment']['id']}/history")
+    expect(page.get_by_role("heading", name="Earlier versions")).to_be_visible()
+    expect(page.locator("ol.revisions")).to_contain_text("First words")
+    assert run_axe(page, "body") == [], dump(run_axe(page, "body"))

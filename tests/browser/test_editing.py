@@ -188,22 +188,6 @@ def test_deleting_the_only_reply_focuses_its_parent(page, service, host, thread_
     expect(page.locator("#comments h2")).to_have_text("1 comment")
 
 
-def test_delete_is_refused_once_someone_replied(page, console, service, host, thread_key):
-    console.allow("status of 409")
-    page.goto(host.article(thread_key))
-    mine = post(page, "Start of a conversation")
-    service.post(thread_key, "A reply", name="Sam", parent_id=comment_id(mine))
-
-    mine.get_by_role("button", name="Delete").click()
-    mine.get_by_role("button", name="Delete").click()
-    message = mine.locator(".msg")
-    expect(message).to_contain_text("has replies")
-    expect(message).to_have_attribute("role", "alert")
-    expect(mine.locator(".tx")).to_have_text("Start of a conversation")
-    expect(page.locator("#comments h2")).to_have_text("1 comment")
-    expect(mine.get_by_role("button", name="Edit")).to_be_visible()
-
-
 def test_controls_are_only_on_the_readers_own_comments(page, service, host, thread_key):
     service.post(thread_key, "Not yours", name="Sam")
     page.goto(host.article(thread_key))

@@ -22,13 +22,16 @@ def test_thread_renders_comments_replies_times_and_avatars(page, service, host, 
     first = widget.locator(f"#comment-{root['id']}")
     expect(first.locator(".nm").first).to_have_text("Sam Okafor")
     expect(first.locator(".tx strong").first).to_have_text("world")
-    expect(first.locator(".av").first).to_have_text("SO")
+    avatar = first.locator(".av img").first
+    expect(avatar).to_have_attribute(
+        "src", f"{service.url}/api/v1/avatars/{root['author']['hash']}.svg"
+    )
     stamp = first.locator("time").first
     expect(stamp).to_have_attribute("datetime", root["created_at"])
     expect(stamp).to_have_text("just now")
     reply = first.locator(".kids article")
     expect(reply.locator(".nm")).to_have_text("王小明")
-    expect(reply.locator(".av")).to_have_text("王")
+    expect(reply.locator(".av img")).to_have_attribute("loading", "lazy")
 
 
 def test_reader_text_is_shown_as_text_never_as_html(page, service, host, thread_key):
