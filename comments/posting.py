@@ -68,6 +68,9 @@ class Posted:
     reasons: list[reason_codes.Reason]
     in_reply_to: tuple[int, str] | None = None
     editable_until: datetime | None = None
+    # The site it was posted to, as the write path loaded it (the API's CORS
+    # check of the answer uses it instead of reading the site again).
+    site: Site | None = None
 
     @property
     def held(self) -> bool:
@@ -124,7 +127,7 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
         client_key=client,
     )
     moderation.set_status(comment, Status.PENDING if held else Status.APPROVED, reasons=held)
-    return Posted(comment, held, in_reply_to, _editable_until(comment, policy))
+    return Posted(comment, held, in_reply_to, _editable_until(comment, policy), site=site)
 
 
 def edit_comment(

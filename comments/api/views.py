@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from comments import errors, identity, limits, posting, reports, threads
-from comments.api import bp, cache, problems, serialize
+from comments.api import bp, cache, cors, problems, serialize
 from comments.api.schemas import (
     MAX_ID,
     MAX_LIMIT,
@@ -183,6 +183,7 @@ def post_comment() -> tuple[Response, int]:
     )
     with unit_of_work():
         posted = posting.create_comment(new, _policy(admit=limits.admit_post))
+    cors.answer_for(posted.site)
     token = identity.issue_edit_token(current_app.config["SECRET_KEY"], posted.comment.id)
     return jsonify(serialize.posted(posted, token)), 202 if posted.held else 201
 
