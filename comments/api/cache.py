@@ -100,7 +100,8 @@ def json_page(key: Hashable, build: Callable[[], Any]) -> Response:
         entry = (etag, body)
         pages.remember(key, entry)
     etag, body = entry
-    if request.if_none_match.contains(etag):
+    # Only a request that sends If-None-Match needs it parsed.
+    if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
         response = Response(body, mimetype="application/json")

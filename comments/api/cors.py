@@ -72,10 +72,19 @@ def answer_preflight() -> Response | None:
     return response
 
 
+def _vary_on_origin(response: Response) -> None:
+    if "Vary" in response.headers:
+        response.vary.add("Origin")
+    else:
+        # What ``vary.add`` gives on an answer without Vary, without parsing
+        # and writing back a header set (most answers have none).
+        response.headers["Vary"] = "Origin"
+
+
 @bp.after_request
 def add_cors_headers(response: Response) -> Response:
     """Let the site's own pages read the answer; nobody else."""
-    response.vary.add("Origin")
+    _vary_on_origin(response)
     origin = request.headers.get("Origin")
     if request.method != "OPTIONS" and origin:
         try:
