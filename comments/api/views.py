@@ -7,6 +7,7 @@ known to be acceptable.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -63,10 +64,37 @@ _REPEATED: dict[type[BaseModel], tuple[str, ...]] = {CountsQuery: ("thread",)}
 
 
 def _query(model: type[M]) -> M:
+    """Return the request's query parsed into ``model``, or raise _Invalid.
+
+    Widgets and section pages send the same few query strings over and over;
+    the parsed model of each (a pure function of the string) is kept for the
+    next request with the same one. Views only read the model they are given.
+    """
+    raw = request.query_string
+    if len(raw) > _MEMO_QUERY_BYTES:
+        return _parse_query(model)
+    key = (model, raw)
+    parsed = _QUERIES.get(key)
+    if parsed is None:
+        parsed = _parse_query(model)  # raises for a bad query: nothing kept
+        with _QUERIES_LOCK:
+            while len(_QUERIES) >= _MEMO_QUERIES:
+                _QUERIES.pop(next(iter(_QUERIES)))  # the oldest goes
+            _QUERIES[key] = parsed
+    return parsed  # type: ignore[return-value]
+
+
+def _parse_query(model: type[M]) -> M:
     args: dict[str, Any] = request.args.to_dict(flat=True)
     for name in _REPEATED.get(model, ()):
         args[name] = request.args.getlist(name)
     return _parse(model, args)
+
+
+_MEMO_QUERIES = 512
+_MEMO_QUERY_BYTES = 4096
+_QUERIES: dict[tuple[type[BaseModel], bytes], BaseModel] = {}
+_QUERIES_LOCK = threading.Lock()
 
 
 def _json_body() -> Any:
