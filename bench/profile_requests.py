@@ -38,7 +38,6 @@ sys.path.insert(0, str(BENCH.parent))
 
 import run  # noqa: E402
 import seed  # noqa: E402
-
 from werkzeug.test import EnvironBuilder  # noqa: E402
 
 from comments import create_app  # noqa: E402
@@ -90,7 +89,9 @@ def _cases(app: Any, info: dict[str, Any]) -> dict[str, Callable[[int], None]]:
     measured, not a test client's.
     """
     origin = {"Origin": info["origin"]}
-    page = "/api/v1/comments?" + urlencode({"site": info["site"], "thread": info["threads"]["large"]})
+    page = "/api/v1/comments?" + urlencode(
+        {"site": info["site"], "thread": info["threads"]["large"]}
+    )
     counts = "/api/v1/counts?" + urlencode(
         [("site", info["site"])] + [("thread", key) for key in info["count_keys"]]
     )
@@ -148,7 +149,7 @@ def measure(case: Callable[[int], None], count: int, rounds: int, serial: iterto
 def _by_package(stats: pstats.Stats) -> None:
     """Print the profile's own time summed by the top-level package it was spent in."""
     totals: dict[str, float] = {}
-    for (path, _line, name), row in stats.stats.items():  # type: ignore[attr-defined]
+    for (path, _line, _name), row in stats.stats.items():  # type: ignore[attr-defined]
         parts = Path(path).parts
         package = next((p for p in parts if p in PACKAGES), None)
         if package is None:
@@ -160,9 +161,29 @@ def _by_package(stats: pstats.Stats) -> None:
 
 
 PACKAGES = frozenset(
-    {"sqlalchemy", "flask", "werkzeug", "flask_limiter", "limits", "bleach", "html5lib",
-     "markdown_it", "linkify_it", "pydantic", "comments", "itsdangerous", "json", "psycopg",
-     "flask_sqlalchemy", "email_validator", "sqlite3", "urllib", "re", "blinker", "jinja2"}
+    {
+        "sqlalchemy",
+        "flask",
+        "werkzeug",
+        "flask_limiter",
+        "limits",
+        "bleach",
+        "html5lib",
+        "markdown_it",
+        "linkify_it",
+        "pydantic",
+        "comments",
+        "itsdangerous",
+        "json",
+        "psycopg",
+        "flask_sqlalchemy",
+        "email_validator",
+        "sqlite3",
+        "urllib",
+        "re",
+        "blinker",
+        "jinja2",
+    }
 )
 
 
