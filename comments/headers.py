@@ -52,7 +52,8 @@ def allow_widget() -> None:
 
 def add_security_headers(response: Response) -> Response:
     """Add the headers every response carries, and the page policy to HTML."""
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if "X-Content-Type-Options" not in response.headers:  # setdefault, with one look instead of two
+        response.headers.add("X-Content-Type-Options", "nosniff")
     if response.mimetype == "text/html":
         policy = g.get("content_security_policy", PAGE_POLICY)
         response.headers.setdefault("Content-Security-Policy", _render(policy))

@@ -252,17 +252,25 @@ def _retry_after_only_when_refused(response: Any) -> Any:
 
 def init_app(app: Flask) -> Limiter:
     """Give the app its own limiter and wrap each public route in its limits."""
-    # Registered before the limiter's own hook, so they run after it.
-    app.after_request(_retry_after_only_when_refused)
-    app.after_request(_give_back_if_failed)
-    app.teardown_request(_give_back_on_error)
+    if app.config.get("RATELIMIT_ENABLED", True):
+        # Registered before the limiter's own hook (Flask runs after-request
+        # hooks in reverse), so they run after it.
+        app.after_request(_retry_after_only_when_refused)
+        app.after_request(_give_back_if_failed)
+        app.teardown_request(_give_back_on_error)
     limiter = Limiter(key_func=client_address, app=app, default_limits=[])
+    app.extensions[_EXTENSION] = limiter
+    if not limiter.enabled:
+        # Limits off (``RATELIMIT_ENABLED``, read once, here and by the
+        # limiter): nothing is ever counted or refused, so neither
+        # Flask-Limiter's wrapper (which would run on every request only to
+        # find limits off) nor the hooks above have anything to do.
+        return limiter
     for endpoint, rules in ROUTES.items():
         view: Any = app.view_functions[endpoint]
         for rule in rules:
             view = limiter.limit(rule.limit, exempt_when=is_preflight)(view)
         app.view_functions[endpoint] = view
-    app.extensions[_EXTENSION] = limiter
     return limiter
 
 

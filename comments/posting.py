@@ -84,6 +84,9 @@ class Posted:
     editable_until: datetime | None = None
     # Reply emails: "active", "confirm" (a confirmation email is on its way), or None.
     notify: str | None = None
+    # The site it was posted to, as the write path loaded it (the API's CORS
+    # check of the answer uses it instead of reading the site again).
+    site: Site | None = None
 
     @property
     def held(self) -> bool:
@@ -163,7 +166,9 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
     notify = None
     if new.notify and email:
         notify = notifications.subscribe(comment, site.id, email, new.lang, secret=policy.secret)
-    return Posted(comment, held, in_reply_to, _editable_until(comment, policy), notify)
+    return Posted(
+        comment, held, in_reply_to, _editable_until(comment, policy), notify=notify, site=site
+    )
 
 
 def edit_comment(

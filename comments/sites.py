@@ -7,6 +7,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -38,8 +39,13 @@ def normalise_origin(value: str) -> str:
     return f"{scheme}://{host}:{port}"
 
 
+@lru_cache(maxsize=1024)
 def origin_of(url: str) -> str | None:
-    """Return the origin of ``url``, or None when it is not an http(s) URL."""
+    """Return the origin of ``url``, or None when it is not an http(s) URL.
+
+    Kept for the last few values: every cross-origin request checks its
+    ``Origin`` header with this, and a site's pages send the same few.
+    """
     try:
         return normalise_origin(url)
     except errors.ValidationFailed:

@@ -382,3 +382,25 @@ def test_counts_change_the_moment_a_comment_lands_in_another_process(app, client
     )
     subprocess.run([sys.executable, "-c", script], check=True)
     assert client.get(page).get_json()["thread"]["closed"] is True
+
+
+def test_a_repeated_query_is_answered_afresh_and_a_bad_one_refused_each_time(client, site):
+    bad = "/api/v1/comments?site=news&thread=story-1&limit=0"
+    for _ in range(2):
+        assert client.get(bad).status_code in (400, 422)
+    one = "/api/v1/comments?site=news&thread=story-1&limit=1"
+    assert read_url(client, one)["comments"] == []
+    first = post_ok(client)
+    second = post_ok(client)
+    assert [c["id"] for c in read_url(client, one)["comments"]] == [second["id"]]
+    two = "/api/v1/comments?site=news&thread=story-1&limit=2"
+    assert [c["id"] for c in read_url(client, two)["comments"]] == [second["id"], first["id"]]
+    assert [c["id"] for c in read_url(client, one)["comments"]] == [second["id"]]
+    for _ in range(2):
+        assert client.get(bad).status_code in (400, 422)
+
+
+def read_url(client, url: str) -> dict:
+    response = client.get(url)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()

@@ -127,7 +127,8 @@ def json_page(
         entry = Entry(etag, body, tally, now)
         pages.remember(key, entry)
     etag, body = entry.etag, entry.body
-    if request.if_none_match.contains(etag):
+    # Only a request that sends If-None-Match needs it parsed.
+    if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
         response = Response(body, mimetype="application/json")

@@ -40,6 +40,16 @@ def _site_of_request() -> sites.HasOrigins | None:
     return site
 
 
+def answer_for(site: sites.HasOrigins | None) -> None:
+    """Let the CORS check of this answer use the site a write has just loaded.
+
+    A write view hands over the site it checked the request's Origin against,
+    so the answer's check needs no query of its own.
+    """
+    if site is not None:
+        g.cors_site = site
+
+
 def _origin_allowed(origin: str) -> bool:
     site = _site_of_request()
     if site is not None:
@@ -65,10 +75,19 @@ def answer_preflight() -> Response | None:
     return response
 
 
+def _vary_on_origin(response: Response) -> None:
+    if "Vary" in response.headers:
+        response.vary.add("Origin")
+    else:
+        # What ``vary.add`` gives on an answer without Vary, without parsing
+        # and writing back a header set (most answers have none).
+        response.headers["Vary"] = "Origin"
+
+
 @bp.after_request
 def add_cors_headers(response: Response) -> Response:
     """Let the site's own pages read the answer; nobody else."""
-    response.vary.add("Origin")
+    _vary_on_origin(response)
     origin = request.headers.get("Origin")
     if request.method != "OPTIONS" and origin:
         try:

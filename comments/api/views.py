@@ -7,6 +7,7 @@ known to be acceptable.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from comments import errors, identity, limits, posting, readers, reports, threads, votes
-from comments.api import bp, cache, problems, serialize
+from comments.api import bp, cache, cors, problems, serialize
 from comments.api.schemas import (
     MAX_ID,
     MAX_LIMIT,
@@ -67,10 +68,37 @@ _REPEATED: dict[type[BaseModel], tuple[str, ...]] = {CountsQuery: ("thread",)}
 
 
 def _query(model: type[M]) -> M:
+    """Return the request's query parsed into ``model``, or raise _Invalid.
+
+    Widgets and section pages send the same few query strings over and over;
+    the parsed model of each (a pure function of the string) is kept for the
+    next request with the same one. Views only read the model they are given.
+    """
+    raw = request.query_string
+    if len(raw) > _MEMO_QUERY_BYTES:
+        return _parse_query(model)
+    key = (model, raw)
+    parsed = _QUERIES.get(key)
+    if parsed is None:
+        parsed = _parse_query(model)  # raises for a bad query: nothing kept
+        with _QUERIES_LOCK:
+            while len(_QUERIES) >= _MEMO_QUERIES:
+                _QUERIES.pop(next(iter(_QUERIES)))  # the oldest goes
+            _QUERIES[key] = parsed
+    return parsed  # type: ignore[return-value]
+
+
+def _parse_query(model: type[M]) -> M:
     args: dict[str, Any] = request.args.to_dict(flat=True)
     for name in _REPEATED.get(model, ()):
         args[name] = request.args.getlist(name)
     return _parse(model, args)
+
+
+_MEMO_QUERIES = 512
+_MEMO_QUERY_BYTES = 4096
+_QUERIES: dict[tuple[type[BaseModel], bytes], BaseModel] = {}
+_QUERIES_LOCK = threading.Lock()
 
 
 def _json_body() -> Any:
@@ -247,6 +275,7 @@ def post_comment() -> tuple[Response, int]:
     )
     with unit_of_work():
         posted = posting.create_comment(new, _policy(admit=limits.admit_post))
+    cors.answer_for(posted.site)
     token = identity.issue_edit_token(current_app.config["SECRET_KEY"], posted.comment.id)
     return jsonify(serialize.posted(posted, token)), 202 if posted.held else 201
 
