@@ -14,6 +14,7 @@ from werkzeug.serving import run_simple
 from comments import (
     errors,
     maintenance,
+    migration_cli,
     moderation_cli,
     posting,
     sanctions_cli,
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     for command in (serve, site, thread, rerender, recount):
         app.cli.add_command(command)
     moderation_cli.init_app(app)
+    migration_cli.init_app(app)
     sanctions_cli.init_app(app)
 
 

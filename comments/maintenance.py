@@ -31,7 +31,8 @@ def rerender_batch(after_id: int, size: int) -> Rerendered | None:
     """Rebuild the stored HTML of the next ``size`` comments after ``after_id``.
 
     Returns None when no comment is left. A comment whose Markdown the current
-    policy refuses keeps its old HTML and is reported in ``kept``.
+    policy refuses keeps its old HTML and is reported in ``kept``. Imported
+    HTML (``body_format`` "html") is sanitized again as HTML, never read as Markdown.
     """
     database.writing()
     rows = list(
@@ -45,7 +46,7 @@ def rerender_batch(after_id: int, size: int) -> Rerendered | None:
     for comment in rows:
         result.seen += 1
         try:
-            html = markup.render(comment.body)
+            html = markup.render_source(comment.body, comment.body_format)
         except errors.MarkupRefused as exc:
             result.kept.append((comment.id, exc.detail))
             continue

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, case, event, func, select, update
 
-from comments import audit, database, errors, markup
+from comments import audit, database, errors, maintenance, markup
 from comments import reasons as reason_codes
 from comments.extensions import db
 from comments.models import AuditEvent, Comment, CommentRevision, Status, Thread, utcnow
@@ -89,6 +89,34 @@ def set_status(
     if is_visible(old) != is_visible(status):
         _count_visible(comment, +1 if is_visible(status) else -1)
     return old != status
+
+
+def place_imported(placed: list[tuple[Comment, Status]]) -> None:
+    """Place a batch of imported comments in their statuses, in one flush.
+
+    Imported comments keep the state they had elsewhere (approved, deleted,
+    spam...), and their tree is linked only once the whole file is read, so
+    the counters are not moved one comment at a time here: the importer calls
+    :func:`recount_imported` for every thread it touched once the tree is
+    linked, in the same run. Page versions move through the session hook as
+    for any new comment. Never commits.
+    """
+    with _changing():
+        for comment, status in placed:
+            comment.status = Status(status)
+            if comment.pinned and not is_visible(comment.status):
+                comment.pinned = False
+    db.session.add_all([comment for comment, _status in placed])
+    db.session.flush()
+
+
+def recount_imported(thread_id: int) -> bool:
+    """Rebuild one thread's counters and last activity after an import placed its comments.
+
+    The same rebuild as ``comments recount`` (idempotent: a second run
+    changes nothing and moves no version).
+    """
+    return maintenance.recount_thread(thread_id)
 
 
 def _held_for_reports(comment: Comment, old: Status | None) -> bool:
@@ -320,13 +348,14 @@ def edit(
         raise errors.ValidationFailed(
             "Say why you edit the comment.", errors={"note": "A note is required."}
         )
-    html = markup.render(body)
+    database.writing()
+    comment = staff_comment(comment_id, site_ids)
+    # An imported HTML comment stays HTML: its text is never re-read as Markdown.
+    html = markup.render_source(body, comment.body_format)
     if not markup.plain_text(html).strip():
         raise errors.ValidationFailed(
             "The text is empty once formatting is removed.", errors={"body": "No visible text."}
         )
-    database.writing()
-    comment = staff_comment(comment_id, site_ids)
     if body == comment.body:
         return comment
     keep_revision(comment, editor=actor.label, note=note)

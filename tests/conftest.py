@@ -24,7 +24,15 @@ from tests import factories
 
 DATABASE_URL = os.environ.get("COMMENTS_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("COMMENTS_TEST_REDIS_URL")
-TABLES = ("comments", "authors", "threads", "sites", "moderators")
+TABLES = (
+    "comments",
+    "authors",
+    "threads",
+    "sites",
+    "moderators",
+    "imported_comments",
+    "import_jobs",
+)
 
 
 def pytest_report_header() -> list[str]:

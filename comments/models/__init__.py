@@ -15,6 +15,7 @@ from comments.models.core import (
     Thread,
     utcnow,
 )
+from comments.models.imports import ImportedComment, ImportJob, JobStatus
 from comments.models.reports import Report, ReportReason
 from comments.models.revisions import CommentRevision
 from comments.models.sanctions import Sanction, SanctionKind, TargetKind
@@ -26,6 +27,9 @@ __all__ = [
     "Author",
     "Comment",
     "CommentRevision",
+    "ImportJob",
+    "ImportedComment",
+    "JobStatus",
     "Moderation",
     "Moderator",
     "ModeratorRole",
