@@ -49,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from comments import admin, api, cli, pages, static_files
 
     app.before_request(admin.settings.allow_large_form)  # before CSRF reads the form
+    app.before_request(admin.imports.allow_upload)
     csrf.init_app(app)
     csrf.exempt(api.bp)  # readers send no cookies: nothing there to forge
     app.register_blueprint(admin.bp)

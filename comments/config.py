@@ -75,6 +75,11 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BODY_LENGTH": 10_000,
     # Days a comment keeps its raw client address; then only its keyed hash.
     "RETENTION_ADDRESS_DAYS": 7,
+    # Imports uploaded in the admin panel: the largest file taken, and whether
+    # the serving process runs them itself in a background thread (the
+    # embedded default) instead of leaving them to ``comments worker``.
+    "IMPORT_MAX_BYTES": 512 * 1024 * 1024,
+    "IMPORT_IN_PROCESS": True,
 }
 
 
