@@ -40,9 +40,9 @@ def thread_of(app: Flask, key: str, site: str = "news") -> Thread | None:
     """Return the thread ``key`` of the site, detached."""
     with app.app_context():
         thread = db.session.scalar(
-            select(Thread).join(Site, Site.id == Thread.site_id).where(
-                Site.slug == site, Thread.key == key
-            )
+            select(Thread)
+            .join(Site, Site.id == Thread.site_id)
+            .where(Site.slug == site, Thread.key == key)
         )
         if thread is not None:
             db.session.expunge(thread)

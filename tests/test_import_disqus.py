@@ -91,9 +91,7 @@ def test_sso_users_become_the_sites_sso_authors_and_guests_group_by_email(app, r
 def test_second_import_changes_nothing(app, runner, site):
     run_import(runner, "disqus", DISQUS)
     with app.app_context():
-        before = [
-            (t.key, t.version, t.comment_count) for t in db.session.scalars(select(Thread))
-        ]
+        before = [(t.key, t.version, t.comment_count) for t in db.session.scalars(select(Thread))]
         audits = db.session.scalar(select(func.count(AuditEvent.id)))
     result = run_import(runner, "disqus", DISQUS)
     assert "comments imported: 0" in result.output
@@ -133,7 +131,9 @@ def test_dry_run_stores_nothing(app, runner, site):
 def test_import_is_in_the_audit_log(app, runner, site):
     run_import(runner, "disqus", DISQUS)
     with app.app_context():
-        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "comments.imported"))
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "comments.imported")
+        )
     assert event.reason.startswith("imported 8 comments from disqus.xml by cli:")
     assert event.after["comments"] == {"approved": 5, "deleted": 2, "spam": 1}
 

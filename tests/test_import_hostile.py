@@ -145,7 +145,11 @@ def test_killed_import_is_finished_by_the_next_run(app, runner, database_url, tm
     command = [sys.executable, "-m", "comments.cli", "import", "disqus", str(path), "--site"]
     root = Path(__file__).parent.parent
     child = subprocess.Popen(
-        [*command, "killed"], env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [*command, "killed"],
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
     while _count(database_url) < 1000 and time.monotonic() < deadline and child.poll() is None:
