@@ -110,13 +110,14 @@ def place_imported(placed: list[tuple[Comment, Status]]) -> None:
     db.session.flush()
 
 
-def recount_imported(thread_id: int) -> bool:
-    """Rebuild one thread's counters and last activity after an import placed its comments.
+def recount_imported(thread_ids: list[int]) -> set[int]:
+    """Rebuild the counters and last activity of threads an import placed comments in.
 
-    The same rebuild as ``comments recount`` (idempotent: a second run
-    changes nothing and moves no version).
+    The same rebuild as ``comments recount``, set-based for many threads
+    (idempotent: a second run changes nothing and moves no version); returns
+    the threads that were wrong.
     """
-    return maintenance.recount_thread(thread_id)
+    return maintenance.recount_threads(thread_ids)
 
 
 def _held_for_reports(comment: Comment, old: Status | None) -> bool:

@@ -349,11 +349,9 @@ class _Loader:
             database.writing()
             if _link_parents(self.site_id, self.options.source):
                 versions.touch(db.session(), thread_ids)
-        for start in range(0, len(thread_ids), 100):
+        for start in range(0, len(thread_ids), 500):
             with database.unit_of_work():
-                database.writing()
-                for thread_id in thread_ids[start : start + 100]:
-                    moderation.recount_imported(thread_id)
+                moderation.recount_imported(thread_ids[start : start + 500])
         if self.summary.imported:
             with database.unit_of_work():
                 database.writing()
