@@ -179,7 +179,8 @@ def run_isso(isso: str, export: Path, work: Path) -> dict[str, Any]:
     db = work / "isso.db"
     config.write_text(f"[general]\ndbpath = {db}\nhost = https://bench.example/\n")
     seconds, peak, code = measured(
-        [isso, "-c", str(config), "import", "-t", "disqus", "--empty-id", str(export)], dict(os.environ)
+        [isso, "-c", str(config), "import", "-t", "disqus", "--empty-id", str(export)],
+        dict(os.environ),
     )
     import sqlite3
 

@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import bindparam, case, event, func, select, update
+from sqlalchemy import bindparam, case, event, func, insert, select, update
 
-from comments import audit, database, errors, maintenance, markup
+from comments import audit, database, errors, maintenance, markup, versions
 from comments import reasons as reason_codes
 from comments.extensions import db
 from comments.models import AuditEvent, Comment, CommentRevision, Status, Thread, utcnow
@@ -91,23 +91,28 @@ def set_status(
     return old != status
 
 
-def place_imported(placed: list[tuple[Comment, Status]]) -> None:
-    """Place a batch of imported comments in their statuses, in one flush.
+def place_imported(rows: list[dict[str, Any]]) -> list[int]:
+    """Store a batch of imported comments in their statuses; return their ids, in order.
 
     Imported comments keep the state they had elsewhere (approved, deleted,
-    spam...), and their tree is linked only once the whole file is read, so
-    the counters are not moved one comment at a time here: the importer calls
-    :func:`recount_imported` for every thread it touched once the tree is
-    linked, in the same run. Page versions move through the session hook as
-    for any new comment. Never commits.
+    spam...). One INSERT places the whole batch (an export holds hundreds of
+    thousands of comments), so the session hook does not see it: the
+    threads that gain a visible comment get a new version here. Counters are
+    not moved one comment at a time either, since the tree is linked only
+    once the whole file is read: the importer calls :func:`recount_imported`
+    for every thread it touched, in the same run. Never commits.
     """
-    with _changing():
-        for comment, status in placed:
-            comment.status = Status(status)
-            if comment.pinned and not is_visible(comment.status):
-                comment.pinned = False
-    db.session.add_all([comment for comment, _status in placed])
-    db.session.flush()
+    if not rows:
+        return []
+    for row in rows:
+        row["status"] = Status(row["status"])
+        if row.get("pinned") and not is_visible(row["status"]):
+            row["pinned"] = False  # pinned implies shown
+    statement = insert(Comment).returning(Comment.id, sort_by_parameter_order=True)
+    ids = list(db.session.execute(statement, rows).scalars())
+    shown = {row["thread_id"] for row in rows if is_visible(row["status"])}
+    versions.touch(db.session(), shown)
+    return ids
 
 
 def recount_imported(thread_ids: list[int]) -> set[int]:

@@ -62,7 +62,8 @@ def load(path: str | Path, options: loading.Options) -> loading.Summary:
 
 def count(path: str | Path) -> int:
     """Return how many records ``parse`` will yield (and check the whole file is readable)."""
-    return sum(1 for _record in parse(path))
+    with open(path, "rb") as stream:
+        return xmlstream.count(stream, 1, {"thread", "post"}, name=Path(path).name)
 
 
 def _flag(elem: Element, name: str) -> bool:

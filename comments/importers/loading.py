@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from comments import (
@@ -216,30 +216,32 @@ class _Loader:
                 )
             )
         )
-        placed: list[tuple[Comment, Status]] = []
+        rows: list[dict[str, Any]] = []
         origins: list[PostRecord] = []
         for post in posts:
-            made = self._comment(post, existing)
-            if made is not None:
-                placed.append(made)
+            row = self._comment(post, existing)
+            if row is not None:
+                rows.append(row)
                 origins.append(post)
                 existing.add(post.external_id)
-        if self.options.dry_run or not placed:
+        if self.options.dry_run or not rows:
             return
-        moderation.place_imported(placed)
-        db.session.add_all(
-            ImportedComment(
-                site_id=self.site_id,
-                source=self.options.source,
-                external_id=post.external_id,
-                parent_external=post.parent_external,
-                comment_id=comment.id,
-            )
-            for (comment, _status), post in zip(placed, origins, strict=True)
+        ids = moderation.place_imported(rows)
+        db.session.execute(
+            insert(ImportedComment),
+            [
+                {
+                    "site_id": self.site_id,
+                    "source": self.options.source,
+                    "external_id": post.external_id,
+                    "parent_external": post.parent_external,
+                    "comment_id": comment_id,
+                }
+                for comment_id, post in zip(ids, origins, strict=True)
+            ],
         )
-        db.session.flush()
 
-    def _comment(self, post: PostRecord, existing: set[str]) -> tuple[Comment, Status] | None:
+    def _comment(self, post: PostRecord, existing: set[str]) -> dict[str, Any] | None:
         thread_id = self.threads.get(post.thread_external)
         if thread_id is None:
             if post.thread_external in self.skipped_threads:
@@ -261,38 +263,43 @@ class _Loader:
         self.summary.comments[str(status)] += 1
         if self.options.dry_run:
             return None
-        return self._new_comment(post, thread_id, html), status
+        return self._new_comment(post, thread_id, html, status)
 
-    def _new_comment(self, post: PostRecord, thread_id: int, html: str) -> Comment:
+    def _new_comment(
+        self, post: PostRecord, thread_id: int, html: str, status: Status
+    ) -> dict[str, Any]:
         secret = self.options.secret
         address = post.remote_addr or None
         client = post.client_key or (identity.client_key(secret, address) if address else None)
         if post.created_at < self.keep_addresses_since:
             address = None  # past the retention period already: only its keyed hash stays
-        return Comment(
-            thread_id=thread_id,
-            parent_id=None,
-            root_id=None,
-            depth=0,
-            author_id=self._author(post.author, post.remote_addr),
-            author_name=(post.author_name.strip() or "Guest")[:80],
-            author_website=(post.author_website or None) and post.author_website[:500],
-            body=post.body,
-            body_format=post.body_format,
-            html=html,
-            markup_version=markup.POLICY_VERSION,
-            hold_reasons=list(post.hold_reasons),
-            votes_up=post.votes_up,
-            votes_down=post.votes_down,
-            score=post.votes_up - post.votes_down,
-            flag_count=post.flag_count,
-            pinned=post.pinned,
-            featured=post.featured,
-            remote_addr=address[:45] if address else None,
-            client_key=client,
-            created_at=post.created_at,
-            edited_at=post.edited_at,
-        )
+        return {
+            "thread_id": thread_id,
+            "parent_id": None,
+            "root_id": None,
+            "depth": 0,
+            "author_id": self._author(post.author, post.remote_addr),
+            "author_name": (post.author_name.strip() or "Guest")[:80],
+            "author_website": (post.author_website or None) and post.author_website[:500],
+            "body": post.body,
+            "body_format": post.body_format,
+            "html": html,
+            "markup_version": markup.POLICY_VERSION,
+            "status": status,
+            "hold_reasons": list(post.hold_reasons),
+            "votes_up": post.votes_up,
+            "votes_down": post.votes_down,
+            "score": post.votes_up - post.votes_down,
+            "flag_count": post.flag_count,
+            "reply_count": 0,
+            "descendant_count": 0,
+            "pinned": post.pinned,
+            "featured": post.featured,
+            "remote_addr": address[:45] if address else None,
+            "client_key": client,
+            "created_at": post.created_at,
+            "edited_at": post.edited_at,
+        }
 
     def _author(self, author: AuthorRecord, remote_addr: str | None) -> int:
         name = (author.name or "").strip()[:80] or "Guest"
