@@ -216,6 +216,8 @@ class _Loader:
                 )
             )
         )
+        if not self.options.dry_run:
+            self._guests([p for p in posts if p.external_id not in existing])
         rows: list[dict[str, Any]] = []
         origins: list[PostRecord] = []
         for post in posts:
@@ -301,21 +303,36 @@ class _Loader:
             "edited_at": post.edited_at,
         }
 
-    def _author(self, author: AuthorRecord, remote_addr: str | None) -> int:
+    def _key(
+        self, author: AuthorRecord, remote_addr: str | None
+    ) -> tuple[str, str, str, str | None]:
+        """Return an author's kind, identity, name and email as they will be stored."""
         name = (author.name or "").strip()[:80] or "Guest"
         email = (author.email or "").strip() or None
         if author.kind and author.identity:
-            kind, ident = author.kind, author.identity
-        elif author.sso_id:
-            kind, ident = SSO, author.sso_id.strip()
-        else:
-            kind = identity.GUEST
-            ident = identity.guest_identity(self.options.secret, name, email, remote_addr)
+            return author.kind, author.identity, name, email
+        if author.sso_id:
+            return SSO, author.sso_id.strip(), name, email
+        ident = identity.guest_identity(self.options.secret, name, email, remote_addr)
+        return identity.GUEST, ident, name, email
+
+    def _guests(self, posts: list[PostRecord]) -> None:
+        """Find or create, in two statements, the guests of a batch not seen yet."""
+        if len(self.authors) > _MAX_CACHED_AUTHORS:
+            self.authors.clear()
+        wanted = []
+        for post in posts:
+            kind, ident, name, email = self._key(post.author, post.remote_addr)
+            if kind == identity.GUEST and (kind, ident) not in self.authors:
+                wanted.append((name, email, post.remote_addr))
+        found = identity.guest_authors(self.site_id, wanted, secret=self.options.secret)
+        self.authors.update({(identity.GUEST, ident): i for ident, i in found.items()})
+
+    def _author(self, author: AuthorRecord, remote_addr: str | None) -> int:
+        kind, ident, name, email = self._key(author, remote_addr)
         cached = self.authors.get((kind, ident))
         if cached is not None:
             return cached
-        if len(self.authors) > _MAX_CACHED_AUTHORS:
-            self.authors.clear()
         if kind == identity.GUEST and not author.identity:
             row = identity.guest_author(
                 self.site_id, name, email, remote_addr=remote_addr, secret=self.options.secret
