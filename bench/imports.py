@@ -208,11 +208,14 @@ def main(argv: list[str] | None = None) -> int:
         size_mb = export.stat().st_size / 1e6
         print(f"export: {args.posts:,} posts, {size_mb:.1f} MB")
         results = [run_comments("sqlite", f"sqlite:///{work / 'bench.db'}", export, work)]
+        print(results[-1], flush=True)
         if args.postgres:
             empty_postgres(args.postgres)
             results.append(run_comments("postgresql", args.postgres, export, work))
+            print(results[-1], flush=True)
         if args.isso:
             results.append(run_isso(args.isso, export, work))
+            print(results[-1], flush=True)
     broke = False
     missed = False
     for row in results:

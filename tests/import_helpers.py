@@ -76,7 +76,16 @@ def site_state(app: Flask, site: str) -> list[tuple[Any, ...]]:
             return tuple(chain)
 
         state: list[tuple[Any, ...]] = [
-            ("thread", t.key, t.url, t.title, t.closed, t.comment_count, t.last_comment_at)
+            (
+                "thread",
+                t.key,
+                t.url,
+                t.title,
+                t.closed,
+                t.moderation,
+                t.comment_count,
+                t.last_comment_at,
+            )
             for t in threads.values()
         ]
         for c in comments.values():

@@ -63,6 +63,7 @@ def _record(obj: dict[str, Any]) -> Record | None:
             url=obj.get("url"),
             title=obj.get("title"),
             closed=bool(obj.get("closed")),
+            moderation=obj.get("moderation"),
         )
     if kind != "comment":
         return None

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from comments import (
@@ -200,6 +200,7 @@ class _Loader:
             url=url,
             title=(record.title or "").strip()[:300] or None,
             closed=record.closed,
+            moderation=record.moderation if record.moderation in ("pre", "post") else None,
             comment_count=0,
         )
         db.session.add(thread)
@@ -395,62 +396,55 @@ def _link_parents(site_id: int, source: str) -> bool:
     """Give each imported reply its parent and every comment its root and depth.
 
     Returns whether anything changed. Idempotent; a chain of replies that
-    loops (a malformed file) is cut into top-level comments.
+    loops (a malformed file) is cut into top-level comments. Joins, not
+    correlated subqueries (``UPDATE ... FROM``), so that PostgreSQL keeps a
+    linear plan on tables an import has just filled; they are analysed first
+    for the same reason.
     """
-    mine = select(ImportedComment.comment_id).where(
-        ImportedComment.site_id == site_id,
-        ImportedComment.source == source,
-        ImportedComment.parent_external.is_not(None),
-    )
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ANALYZE comments, imported_comments")
     child, parent, parent_comment = (
         aliased(ImportedComment),
         aliased(ImportedComment),
         aliased(Comment),
     )
-    parent_of = (
-        select(parent.comment_id)
-        .select_from(child)
-        .join(
-            parent,
-            and_(
-                parent.site_id == child.site_id,
-                parent.source == child.source,
-                parent.external_id == child.parent_external,
-            ),
-        )
-        .join(parent_comment, parent_comment.id == parent.comment_id)
+    link = (
+        update(Comment)
         .where(
             child.comment_id == Comment.id,
             child.site_id == site_id,
             child.source == source,
+            child.parent_external.is_not(None),
+            Comment.parent_id.is_(None),
+            parent.site_id == site_id,
+            parent.source == source,
+            parent.external_id == child.parent_external,
+            parent_comment.id == parent.comment_id,
             parent_comment.thread_id == Comment.thread_id,
             parent.comment_id != Comment.id,
         )
-        .limit(1)
-        .scalar_subquery()
+        .values(parent_id=parent.comment_id)
+        .execution_options(synchronize_session=False)
     )
-    connection = db.session.connection()
-    linked = connection.execute(
-        update(Comment)
-        .where(Comment.id.in_(mine), Comment.parent_id.is_(None), parent_of.is_not(None))
-        .values(parent_id=parent_of)
-    ).rowcount
-    changed = bool(linked)
-    up = aliased(Comment)
-    root_of = select(func.coalesce(up.root_id, up.id)).where(up.id == Comment.parent_id)
-    depth_of = select(up.depth + 1).where(up.id == Comment.parent_id)
+    changed = bool(connection.execute(link).rowcount)
+    mine, up = aliased(ImportedComment), aliased(Comment)
+    root_of = func.coalesce(up.root_id, up.id)
     settle = (
         update(Comment)
         .where(
-            Comment.id.in_(mine),
-            Comment.parent_id.is_not(None),
+            mine.comment_id == Comment.id,
+            mine.site_id == site_id,
+            mine.source == source,
+            up.id == Comment.parent_id,
             or_(
                 Comment.root_id.is_(None),
-                Comment.root_id != root_of.scalar_subquery(),
-                Comment.depth != depth_of.scalar_subquery(),
+                Comment.root_id != root_of,
+                Comment.depth != up.depth + 1,
             ),
         )
-        .values(root_id=root_of.scalar_subquery(), depth=depth_of.scalar_subquery())
+        .values(root_id=root_of, depth=up.depth + 1)
+        .execution_options(synchronize_session=False)
     )
     for _attempt in range(2):
         for _pass in range(MAX_DEPTH_PASSES):
@@ -458,9 +452,12 @@ def _link_parents(site_id: int, source: str) -> bool:
                 return changed
             changed = True
         # Still moving after that many passes: a loop. Cut it where it is deepest.
+        deepest = select(ImportedComment.comment_id).where(
+            ImportedComment.site_id == site_id, ImportedComment.source == source
+        )
         connection.execute(
             update(Comment)
-            .where(Comment.id.in_(mine), Comment.depth >= MAX_DEPTH_PASSES)
+            .where(Comment.id.in_(deepest), Comment.depth >= MAX_DEPTH_PASSES)
             .values(parent_id=None, root_id=None, depth=0)
         )
     return changed

@@ -26,6 +26,8 @@ class ThreadRecord:
     closed: bool = False
     # Deleted in the source: its comments are kept, never shown.
     deleted: bool = False
+    # The thread's own moderation mode ("pre", "post"), from our own export.
+    moderation: str | None = None
 
 
 @dataclass(frozen=True)
