@@ -13,7 +13,8 @@ before its parent in the file, or be older than it), then every thread the
 file names is recounted (visible counts, reply counts, last activity) and
 the import goes into the audit log. A reply whose parent is not in the file
 becomes a top-level comment; a reply whose parent is hidden keeps its
-parent and its own status.
+parent and its own status (the tree stays as it was; how the page shows
+replies under a removed top-level comment is the read path's business).
 """
 
 from __future__ import annotations
