@@ -57,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from comments import admin, api, cli, email_pages, pages, static_files
 
     app.before_request(admin.settings.allow_large_form)  # before CSRF reads the form
+    app.before_request(admin.imports.allow_upload)
     csrf.init_app(app)
     csrf.exempt(api.bp)  # readers send no cookies: nothing there to forge
     csrf.exempt(email_pages.bp)  # the signed token in each address is the credential

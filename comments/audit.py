@@ -57,6 +57,8 @@ ACTIONS = {
     "comment.spam": "Marked a comment as spam",
     "comment.deleted": "Deleted a comment",
     "comment.pending": "Put a comment back in the queue",
+    "comments.imported": "Imported comments",
+    "comments.import_requested": "Uploaded an export to import",
     "staff.role": "Gave a staff role",
     "staff.remove": "Removed a staff role",
     "staff.login": "Signed in",

@@ -16,6 +16,7 @@ from comments import (
     errors,
     mail_cli,
     maintenance,
+    migration_cli,
     moderation_cli,
     posting,
     sanctions_cli,
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     for command in (serve, site, thread, rerender, recount):
         app.cli.add_command(command)
     moderation_cli.init_app(app)
+    migration_cli.init_app(app)
     sanctions_cli.init_app(app)
     mail_cli.init_app(app)
 

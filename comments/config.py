@@ -106,6 +106,12 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_URL": None,
     # The worker: seconds between rounds when there is nothing to do.
     "WORKER_INTERVAL": 5,
+    # Imports uploaded in the admin panel: the largest file taken, and whether
+    # each request that queues one also starts a thread to run it. Off by
+    # default: the worker runs them (``comments worker``, and the worker
+    # thread of ``comments serve``).
+    "IMPORT_MAX_BYTES": 512 * 1024 * 1024,
+    "IMPORT_IN_PROCESS": False,
 }
 
 

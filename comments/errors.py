@@ -87,3 +87,11 @@ class RateLimited(CommentsError):
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class ImportFailed(CommentsError):
+    """An export file that cannot be imported (malformed, hostile, of another format)."""
+
+    status = 422
+    title = "Import failed"
+    code = "import_failed"

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from comments.extensions import db
@@ -100,6 +101,53 @@ def guest_author(
     return author
 
 
+def guest_authors(
+    site_id: int, guests: Iterable[tuple[str, str | None, str | None]], *, secret: str
+) -> dict[str, int]:
+    """Return the author ids of many guests (name, email, address) on the site, by identity.
+
+    What :func:`guest_author` does for one, for a whole batch of imported
+    comments: one query finds the authors that exist, one statement creates
+    the others. A guest posting for the first time at that very moment makes
+    the statement fail, and with it the caller's unit of work (an import
+    batch, which the next run stores again).
+    """
+    wanted: dict[str, tuple[str, str | None]] = {}
+    for name, email, remote_addr in guests:
+        wanted.setdefault(guest_identity(secret, name, email, remote_addr), (name, email))
+    if not wanted:
+        return {}
+    found: dict[str, int] = {}
+    identities = list(wanted)
+    for start in range(0, len(identities), 500):
+        rows = db.session.execute(
+            select(Author.identity, Author.id).where(
+                Author.site_id == site_id,
+                Author.kind == GUEST,
+                Author.identity.in_(identities[start : start + 500]),
+            )
+        )
+        found.update({ident: author_id for ident, author_id in rows})
+    missing: list[dict[str, object]] = [
+        {
+            "site_id": site_id,
+            "kind": GUEST,
+            "identity": ident,
+            "name": name,
+            "email": email,
+            "avatar_seed": avatar_hash(secret, site_id, email, name),
+            "badges": [],
+        }
+        for ident, (name, email) in wanted.items()
+        if ident not in found
+    ]
+    if missing:
+        statement = insert(Author).returning(Author.id, sort_by_parameter_order=True)
+        ids = db.session.execute(statement, missing).scalars()
+        found.update(zip((str(row["identity"]) for row in missing), ids, strict=True))
+    return found
+
+
 def _serializer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=_EDIT_SALT)
 
@@ -149,6 +197,8 @@ def token_expired(secret: str, purpose: str, token: str, max_age: int) -> bool:
     except BadSignature:
         return False
     return False
+
+
 SSO = "sso"
 
 _SSO = select(Author).where(

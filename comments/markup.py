@@ -245,6 +245,34 @@ def render(source: str) -> str:
     return _sanitize(rendered)
 
 
+#: The formats a comment's source may be in (``Comment.body_format``).
+MARKDOWN = "markdown"
+HTML = "html"
+SOURCE_FORMATS = (MARKDOWN, HTML)
+# Tags other systems wrote that mean what ours do: kept as ours, not stripped.
+_SYNONYMS = {"b": "strong", "i": "em", "strike": "del"}
+_SYNONYM_TAG = re.compile(r"<(/?)(b|i|strike)(?=[\s/>])", re.IGNORECASE)
+
+
+def render_html(source: str) -> str:
+    """Sanitize HTML *source* written elsewhere (an imported comment) as readers' HTML is.
+
+    The same allowlist and link rules as :func:`render`; ``<b>``, ``<i>`` and
+    ``<strike>`` become their equivalents here. The source is never read as
+    Markdown. Raises ``errors.MarkupRefused`` for source over ``MAX_SOURCE_LENGTH``
+    or ``MAX_HTML_LENGTH`` characters.
+    """
+    if len(source) > MAX_HTML_LENGTH:
+        raise _refused(f"The text is longer than {MAX_HTML_LENGTH:,} characters.", "too long")
+    translated = _SYNONYM_TAG.sub(lambda m: f"<{m[1]}{_SYNONYMS[m[2].lower()]}", source)
+    return _sanitize(translated)
+
+
+def render_source(source: str, source_format: str) -> str:
+    """Render *source* as what it is written in (``MARKDOWN`` or ``HTML``)."""
+    return render_html(source) if source_format == HTML else render(source)
+
+
 def _sanitize(html: str) -> str:
     """Cut *html* down to the allowlist, with exactly our attributes on each link."""
     return _cleaner.clean(html).strip()

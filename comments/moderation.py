@@ -20,9 +20,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import bindparam, case, event, func, select, update
+from sqlalchemy import bindparam, case, event, func, insert, select, update
 
-from comments import audit, database, errors, markup
+from comments import audit, database, errors, maintenance, markup, versions
 from comments import reasons as reason_codes
 from comments.extensions import db
 from comments.models import AuditEvent, Comment, CommentRevision, Status, Thread, utcnow
@@ -123,6 +123,40 @@ def set_status(
         for listener in _LISTENERS:
             listener(comment, old, status)
     return old != status
+
+
+def place_imported(rows: list[dict[str, Any]]) -> list[int]:
+    """Store a batch of imported comments in their statuses; return their ids, in order.
+
+    Imported comments keep the state they had elsewhere (approved, deleted,
+    spam...). One INSERT places the whole batch (an export holds hundreds of
+    thousands of comments), so the session hook does not see it: the
+    threads that gain a visible comment get a new version here. Counters are
+    not moved one comment at a time either, since the tree is linked only
+    once the whole file is read: the importer calls :func:`recount_imported`
+    for every thread it touched, in the same run. Never commits.
+    """
+    if not rows:
+        return []
+    for row in rows:
+        row["status"] = Status(row["status"])
+        if row.get("pinned") and not is_visible(row["status"]):
+            row["pinned"] = False  # pinned implies shown
+    statement = insert(Comment).returning(Comment.id, sort_by_parameter_order=True)
+    ids = list(db.session.execute(statement, rows).scalars())
+    shown = {row["thread_id"] for row in rows if is_visible(row["status"])}
+    versions.touch(db.session(), shown)
+    return ids
+
+
+def recount_imported(thread_ids: list[int]) -> set[int]:
+    """Rebuild the counters and last activity of threads an import placed comments in.
+
+    The same rebuild as ``comments recount``, set-based for many threads
+    (idempotent: a second run changes nothing and moves no version); returns
+    the threads that were wrong.
+    """
+    return maintenance.recount_threads(thread_ids)
 
 
 def _held_for_reports(comment: Comment, old: Status | None) -> bool:
@@ -384,13 +418,14 @@ def edit(
         raise errors.ValidationFailed(
             "Say why you edit the comment.", errors={"note": "A note is required."}
         )
-    html = markup.render(body)
+    database.writing()
+    comment = staff_comment(comment_id, site_ids)
+    # An imported HTML comment stays HTML: its text is never re-read as Markdown.
+    html = markup.render_source(body, comment.body_format)
     if not markup.plain_text(html).strip():
         raise errors.ValidationFailed(
             "The text is empty once formatting is removed.", errors={"body": "No visible text."}
         )
-    database.writing()
-    comment = staff_comment(comment_id, site_ids)
     if body == comment.body:
         return comment
     keep_revision(comment, editor=actor.label, note=note)

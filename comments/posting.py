@@ -186,9 +186,10 @@ def edit_comment(
     needs a moderator (too many links, a pre-moderated site), it is held again.
     """
     body = _checked_body(body, policy)
-    html = _render(body)
     database.writing()
     comment, site = _own_comment(comment_id, token, policy, origin, reader)
+    # An imported HTML comment stays HTML; everything written here is Markdown.
+    html = _render(body, comment.body_format)
     policy = _for_site(policy, site)
     held = sanctions.check(site.id, comment.author, comment.client_key, utcnow())
     held += spam.hold_reasons(
@@ -358,9 +359,9 @@ def _parent_for(thread: Thread, parent_id: int | None) -> Comment | None:
     return parent
 
 
-def _render(body: str) -> str:
+def _render(body: str, source_format: str = markup.MARKDOWN) -> str:
     try:
-        html = markup.render(body)
+        html = markup.render_source(body, source_format)
     except errors.MarkupRefused as exc:
         raise errors.ValidationFailed(exc.detail, errors={"body": exc.detail}) from exc
     if is_blank(markup.plain_text(html)):

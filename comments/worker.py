@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from comments import alerts, database, emails, notifications, outbox, retention
+from comments import alerts, database, emails, import_jobs, notifications, outbox, retention
 from comments.models import OutboxMessage, utcnow
 
 log = logging.getLogger("comments.worker")
@@ -42,12 +42,12 @@ class Job:
 def default_jobs(app: Flask) -> list[Job]:
     """Return the jobs of this service, with their intervals.
 
-    A job that works through a queue of its own joins with one line, e.g.
-    ``Job("imports", lambda: int(importers.run_next_job()), every=interval)``.
+    A job that works through a queue of its own joins with one line.
     """
     interval = float(app.config["WORKER_INTERVAL"])
     return [
         Job("mail", lambda: deliver_mail(app), every=interval),
+        Job("imports", lambda: run_import(app), every=interval),
         Job("retention", lambda: clear_addresses(app), every=3600),
     ]
 
@@ -59,6 +59,12 @@ def _say_once(app: Flask, what: str, message: str) -> None:
     if (id(app), what) not in _SAID:
         _SAID.add((id(app), what))
         log.warning(message)
+
+
+def run_import(app: Flask) -> int:
+    """Run one queued import uploaded in the admin panel, if there is one."""
+    with app.app_context():
+        return int(import_jobs.run_next_job())
 
 
 def deliver_mail(app: Flask, *, limit: int = 50) -> int:

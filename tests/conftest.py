@@ -35,6 +35,8 @@ TABLES = (
     "subscriptions",
     "alert_preferences",
     "votes",
+    "imported_comments",
+    "import_jobs",
 )
 
 

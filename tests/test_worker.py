@@ -89,7 +89,7 @@ def test_once_runs_every_job_a_round_and_exits(app_factory):
     factories.post_ok(app.test_client())
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "mail: 0, retention: 1"
+    assert result.output.strip() == "mail: 0, imports: 0, retention: 1"
     with app.app_context():
         assert db.session.scalar(select(Comment.remote_addr)) is None
 

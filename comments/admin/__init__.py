@@ -28,6 +28,7 @@ from comments.admin import (  # noqa: E402, F401
     audit_log,
     auth,
     dashboard,
+    imports,
     people,
     queue,
     settings,

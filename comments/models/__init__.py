@@ -16,6 +16,7 @@ from comments.models.core import (
     Thread,
     utcnow,
 )
+from comments.models.imports import ImportedComment, ImportJob, JobStatus
 from comments.models.mail import (
     AlertPreference,
     MailAddress,
@@ -39,6 +40,9 @@ __all__ = [
     "CommentRevision",
     "MailAddress",
     "MailState",
+    "ImportJob",
+    "ImportedComment",
+    "JobStatus",
     "Moderation",
     "Moderator",
     "ModeratorRole",

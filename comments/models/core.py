@@ -218,6 +218,12 @@ class Comment(db.Model):  # type: ignore[name-defined]
     author_name: Mapped[str] = mapped_column(String(80))
     author_website: Mapped[str | None] = mapped_column(String(500))
     body: Mapped[str] = mapped_column(Text)
+    # What ``body`` is written in: "markdown" (everything written here) or
+    # "html" (comments imported from systems that kept HTML, e.g. Disqus);
+    # rendering and re-rendering read it as that, never the other way.
+    body_format: Mapped[str] = mapped_column(
+        String(16), default="markdown", server_default="markdown"
+    )
     html: Mapped[str] = mapped_column(Text)
     markup_version: Mapped[int] = mapped_column(Integer, default=0)
     # No default: a new comment is placed by moderation.set_status.

@@ -169,6 +169,8 @@ def start_service(tmp: Path, origin: str, **config: Any) -> Service:
         "RATELIMIT_KEY_PREFIX": f"browser-{uuid.uuid4().hex}",
         # Tallies on pages at once: the tests reload right after voting.
         "VOTE_TALLY_TTL": 0,
+        # Uploaded imports run at once, without a worker beside the server.
+        "IMPORT_IN_PROCESS": True,
     }
     settings.update(config)
     app = create_app(settings)

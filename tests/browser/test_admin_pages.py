@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 from conftest import SITE, dump, run_axe, watch
@@ -146,4 +147,18 @@ def test_a_comments_history_has_no_serious_violations(page, service, signed_in, 
     page.goto(f"{service.url}/admin/{SITE}/comments/{data['comment']['id']}/history")
     expect(page.get_by_role("heading", name="Earlier versions")).to_be_visible()
     expect(page.locator("ol.revisions")).to_contain_text("First words")
+
+
+def test_an_admin_uploads_a_disqus_export_and_reads_its_summary(page, service, signed_in):
+    page.goto(f"{service.url}/admin/{SITE}/imports")
+    expect(page.get_by_role("heading", name="Upload an export")).to_be_visible()
+    assert run_axe(page, "body") == [], dump(run_axe(page, "body"))
+    page.get_by_label("Format").select_option("disqus")
+    export = Path(__file__).parent.parent / "data" / "imports" / "disqus.xml"
+    page.get_by_label("Export file").set_input_files(str(export))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_text("disqus.xml is queued for import")).to_be_visible()
+    # The page refreshes itself until the job, run in the background, is done.
+    expect(page.get_by_text("5 approved")).to_be_visible(timeout=30_000)
+    expect(page.locator(".job-status").first).to_have_text("done")
     assert run_axe(page, "body") == [], dump(run_axe(page, "body"))
