@@ -138,7 +138,7 @@ def test_the_worker_command_stops_gracefully_on_sigterm(tmp_path, database_url):
     )
     try:
         assert process.stdout is not None
-        assert process.stdout.readline().startswith("comments worker: mail, retention")
+        assert process.stdout.readline().startswith("comments worker: mail, imports, retention")
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=20)
     finally:
