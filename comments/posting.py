@@ -26,7 +26,7 @@ from comments import (
 )
 from comments import reasons as reason_codes
 from comments.extensions import db
-from comments.models import Comment, Site, Status, Thread, utcnow
+from comments.models import Author, Comment, Site, Status, Thread, utcnow
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,14 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
     # Rendering is the slow part and needs no database: do it before queueing to write.
     html = _render(body)
     database.writing()
-    site, thread = threads.locate(new.site, new.thread)
+    returning_guest: Author | None = None
+    if new.name and not new.reader.token:
+        # A guest's post (a reader token, valid or not, never takes the guest
+        # branch below): their author row comes with the site and thread.
+        guest = identity.guest_identity(policy.secret, new.name, new.email, new.remote_addr)
+        site, thread, returning_guest = threads.locate_with_guest(new.site, new.thread, guest)
+    else:
+        site, thread = threads.locate(new.site, new.thread)
     policy = _for_site(policy, site)
     known = readers.resolve(site, new.reader, policy.auth(), utcnow())
     readers.refuse_guest(site, known)
@@ -119,8 +126,12 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
         author = readers.author_of(site, known.user, policy.secret)
         name, website = author.name, author.website
     elif new.name:
-        author = identity.guest_author(
-            site.id, new.name, new.email, remote_addr=new.remote_addr, secret=policy.secret
+        author = (
+            returning_guest
+            if returning_guest is not None
+            else identity.guest_author(
+                site.id, new.name, new.email, remote_addr=new.remote_addr, secret=policy.secret
+            )
         )
         name, website = new.name, new.website
     else:
