@@ -147,8 +147,13 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
             errors={"author.email": "An email is needed to tell you about replies."},
         )
     client = identity.client_key(policy.secret, new.remote_addr) if new.remote_addr else None
-    held = sanctions.check(site.id, author, client, utcnow())
-    if author.id is not None and _is_duplicate(thread.id, author.id, body):
+    # One statement asks both: is a sanction in force, and is this a repeat?
+    now = utcnow()
+    look = sanctions.in_force_params(site.id, author, client, now)
+    look.update(tid=thread.id, aid=author.id, body=body)
+    first = db.session.connection().execute(_FIRST_LOOK, look).one()
+    held = sanctions.check(site.id, author, client, now) if first.sanction is not None else []
+    if author.id is not None and first.duplicate is not None:
         raise errors.Conflict("You have already posted this comment here.", code="duplicate")
     held += spam.hold_reasons(
         html=html,
@@ -329,6 +334,12 @@ _DUPLICATE = (
 )
 
 
+# Built once: what every post asks after it knows its author, in one statement.
+_FIRST_LOOK = select(
+    sanctions.ANY_IN_FORCE.label("sanction"), _DUPLICATE.scalar_subquery().label("duplicate")
+)
+
+
 def _thread_for(site: Site, thread: Thread | None, new: NewComment) -> Thread:
     """Return the comment's thread, creating it on the first comment."""
     if new.url is not None and not sites.allows_origin(site, sites.origin_of(new.url)):
@@ -389,8 +400,3 @@ _INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
 def is_blank(text: str) -> bool:
     """Tell whether ``text`` shows nothing: only spaces and invisible or format characters."""
     return all(ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in text)
-
-
-def _is_duplicate(thread_id: int, author_id: int, body: str) -> bool:
-    params = {"tid": thread_id, "aid": author_id, "body": body}
-    return db.session.connection().execute(_DUPLICATE, params).first() is not None

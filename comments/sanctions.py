@@ -90,6 +90,18 @@ _ANY_ACTIVE = (
     )
     .limit(1)
 )
+#: The same look as a scalar subquery (an id, or NULL when none is in force),
+#: for a caller that asks it in one statement with its own questions, with
+#: :func:`in_force_params`, and calls :func:`check` only when it is not NULL.
+ANY_IN_FORCE = _ANY_ACTIVE.scalar_subquery()
+
+
+def in_force_params(
+    site_id: int, author: Author | None, client_key: str | None, now: datetime
+) -> dict[str, object]:
+    """Return the parameters of ``ANY_IN_FORCE`` for the targets :func:`check` looks for."""
+    values = sorted({value for _, value in targets_of(author, [client_key])})
+    return {"site_id": site_id, "values": values, "now": now}
 
 
 def active(site_id: int, targets: Sequence[Target], now: datetime) -> list[Sanction]:
@@ -117,7 +129,7 @@ def check(
     targets = targets_of(author, [client_key])
     if not targets:
         return []
-    params = {"site_id": site_id, "values": sorted({value for _, value in targets}), "now": now}
+    params = in_force_params(site_id, author, client_key, now)
     if db.session.connection().execute(_ANY_ACTIVE, params).first() is None:
         return []
     found = active(site_id, targets, now)
