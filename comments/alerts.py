@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from comments import audit, database, emails, errors, identity, markup, moderation, outbox, staff
 from comments import reasons as reason_codes
@@ -62,6 +62,23 @@ def choose(moderator_id: int, site_id: int, *, held: bool, reported: bool) -> Al
     return found
 
 
+def _wanting(wanted: Any) -> Any:
+    return (
+        select(Moderator.id, Moderator.email)
+        .join(AlertPreference, AlertPreference.moderator_id == Moderator.id)
+        .join(
+            ModeratorRole,
+            (ModeratorRole.moderator_id == Moderator.id)
+            & (ModeratorRole.site_id == AlertPreference.site_id),
+        )
+        .where(AlertPreference.site_id == bindparam("site_id"), wanted.is_(True))
+    )
+
+
+# Built once: every held comment runs one of them.
+_WANTING = {HELD: _wanting(AlertPreference.held), REPORTED: _wanting(AlertPreference.reported)}
+
+
 @moderation.on_change
 def _comment_held(comment: Comment, old: Status | None, new: Status) -> None:
     """Enqueue an alert to each staff member of the site who asked for this kind."""
@@ -72,17 +89,7 @@ def _comment_held(comment: Comment, old: Status | None, new: Status) -> None:
     thread = db.session.get(Thread, comment.thread_id)
     if thread is None:
         return
-    wanted = AlertPreference.reported if kind == REPORTED else AlertPreference.held
-    rows = db.session.execute(
-        select(Moderator.id, Moderator.email)
-        .join(AlertPreference, AlertPreference.moderator_id == Moderator.id)
-        .join(
-            ModeratorRole,
-            (ModeratorRole.moderator_id == Moderator.id)
-            & (ModeratorRole.site_id == AlertPreference.site_id),
-        )
-        .where(AlertPreference.site_id == thread.site_id, wanted.is_(True))
-    ).all()
+    rows = db.session.execute(_WANTING[kind], {"site_id": thread.site_id}).all()
     for moderator_id, email in rows:
         outbox.enqueue(
             "alert",

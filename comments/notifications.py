@@ -25,7 +25,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from comments import database, emails, errors, identity, mail_words, markup, moderation, outbox
 from comments.extensions import db
@@ -133,16 +133,20 @@ def _author_key(author: Author) -> str | None:
     return None
 
 
+# Built once: every reply that becomes visible runs it.
+_SUBSCRIBERS = (
+    select(Subscription.id, MailAddress.id, MailAddress.email, MailAddress.email_key)
+    .join(MailAddress, MailAddress.id == Subscription.address_id)
+    .where(Subscription.comment_id == bindparam("parent"), MailAddress.confirmed_at.is_not(None))
+)
+
+
 @moderation.on_change
 def _reply_became_visible(comment: Comment, old: Status | None, new: Status) -> None:
     """Enqueue an email to each confirmed subscriber of the comment a now-visible reply answers."""
     if comment.parent_id is None or not moderation.is_visible(new) or moderation.is_visible(old):
         return
-    rows = db.session.execute(
-        select(Subscription.id, MailAddress.id, MailAddress.email, MailAddress.email_key)
-        .join(MailAddress, MailAddress.id == Subscription.address_id)
-        .where(Subscription.comment_id == comment.parent_id, MailAddress.confirmed_at.is_not(None))
-    ).all()
+    rows = db.session.execute(_SUBSCRIBERS, {"parent": comment.parent_id}).all()
     if not rows:
         return
     own = _author_key(comment.author)

@@ -26,7 +26,7 @@ from comments import (
 )
 from comments import reasons as reason_codes
 from comments.extensions import db
-from comments.models import Comment, Site, Status, Thread, utcnow
+from comments.models import Author, Comment, Site, Status, Thread, utcnow
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,14 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
     # Rendering is the slow part and needs no database: do it before queueing to write.
     html = _render(body)
     database.writing()
-    site, thread = threads.locate(new.site, new.thread)
+    returning_guest: Author | None = None
+    if new.name and not new.reader.token:
+        # A guest's post (a reader token, valid or not, never takes the guest
+        # branch below): their author row comes with the site and thread.
+        guest = identity.guest_identity(policy.secret, new.name, new.email, new.remote_addr)
+        site, thread, returning_guest = threads.locate_with_guest(new.site, new.thread, guest)
+    else:
+        site, thread = threads.locate(new.site, new.thread)
     policy = _for_site(policy, site)
     known = readers.resolve(site, new.reader, policy.auth(), utcnow())
     readers.refuse_guest(site, known)
@@ -119,8 +126,12 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
         author = readers.author_of(site, known.user, policy.secret)
         name, website = author.name, author.website
     elif new.name:
-        author = identity.guest_author(
-            site.id, new.name, new.email, remote_addr=new.remote_addr, secret=policy.secret
+        author = (
+            returning_guest
+            if returning_guest is not None
+            else identity.guest_author(
+                site.id, new.name, new.email, remote_addr=new.remote_addr, secret=policy.secret
+            )
         )
         name, website = new.name, new.website
     else:
@@ -136,8 +147,13 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
             errors={"author.email": "An email is needed to tell you about replies."},
         )
     client = identity.client_key(policy.secret, new.remote_addr) if new.remote_addr else None
-    held = sanctions.check(site.id, author, client, utcnow())
-    if author.id is not None and _is_duplicate(thread.id, author.id, body):
+    # One statement asks both: is a sanction in force, and is this a repeat?
+    now = utcnow()
+    look = sanctions.in_force_params(site.id, author, client, now)
+    look.update(tid=thread.id, aid=author.id, body=body)
+    first = db.session.connection().execute(_FIRST_LOOK, look).one()
+    held = sanctions.check(site.id, author, client, now) if first.sanction is not None else []
+    if author.id is not None and first.duplicate is not None:
         raise errors.Conflict("You have already posted this comment here.", code="duplicate")
     held += spam.hold_reasons(
         html=html,
@@ -318,6 +334,12 @@ _DUPLICATE = (
 )
 
 
+# Built once: what every post asks after it knows its author, in one statement.
+_FIRST_LOOK = select(
+    sanctions.ANY_IN_FORCE.label("sanction"), _DUPLICATE.scalar_subquery().label("duplicate")
+)
+
+
 def _thread_for(site: Site, thread: Thread | None, new: NewComment) -> Thread:
     """Return the comment's thread, creating it on the first comment."""
     if new.url is not None and not sites.allows_origin(site, sites.origin_of(new.url)):
@@ -378,8 +400,3 @@ _INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
 def is_blank(text: str) -> bool:
     """Tell whether ``text`` shows nothing: only spaces and invisible or format characters."""
     return all(ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in text)
-
-
-def _is_duplicate(thread_id: int, author_id: int, body: str) -> bool:
-    params = {"tid": thread_id, "aid": author_id, "body": body}
-    return db.session.connection().execute(_DUPLICATE, params).first() is not None

@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, select, text, tuple_, union_all
 
-from comments import audit, database, errors, sites
+from comments import audit, database, errors, identity, sites
 from comments.extensions import db
-from comments.models import MAX_ID, PLACEHOLDER, Comment, Site, Status, Thread
+from comments.models import MAX_ID, PLACEHOLDER, Author, Comment, Site, Status, Thread
 from comments.moderation import MAX_PINNED, is_shown
 
 SORTS = ("newest", "oldest", "top")
@@ -213,6 +213,31 @@ def locate(site_slug: str, thread_key: str) -> tuple[Site, Thread | None]:
     if row is None:
         raise errors.NotFound(f"There is no site called {site_slug!r}.")
     return row[0], row[1]
+
+
+_LOCATE_WITH_GUEST = _LOCATE.add_columns(Author).outerjoin(
+    Author,
+    and_(
+        Author.site_id == Site.id,
+        Author.kind == identity.GUEST,
+        Author.identity == bindparam("identity"),
+    ),
+)
+
+
+def locate_with_guest(
+    site_slug: str, thread_key: str, guest_identity: str
+) -> tuple[Site, Thread | None, Author | None]:
+    """Return what :func:`locate` does and the site's guest author with ``guest_identity``.
+
+    The author is None when that guest has not posted on the site before. One
+    query for what a guest's post reads first (the write path's).
+    """
+    params = {"slug": site_slug, "key": thread_key, "identity": guest_identity}
+    row = db.session.execute(_LOCATE_WITH_GUEST, params).first()
+    if row is None:
+        raise errors.NotFound(f"There is no site called {site_slug!r}.")
+    return row[0], row[1], row[2]
 
 
 @dataclass(frozen=True)

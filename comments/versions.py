@@ -18,12 +18,16 @@ instead (``comments.votes``), which lets a cached page be reused for a short
 while (``VOTE_TALLY_TTL``) rather than rebuilt on every vote.
 
 Statements that bypass the ORM (bulk ``UPDATE``s) are not seen here; code
-that issues them calls :func:`touch` itself.
+that issues them calls :func:`touch` itself. The one exception the other way:
+when a comment appears or goes, ``moderation.set_status`` moves the thread's
+version in the same ``UPDATE`` that moves its count, and flushes that comment
+inside :func:`counted` so that this hook does not move it a second time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import bindparam, event, inspect, select, update
@@ -56,6 +60,24 @@ def touch(session: Session, thread_ids: Iterable[int]) -> None:
         session.connection().execute(_TOUCH, {"ids": ids})
 
 
+_COUNTED = "comments.versions.counted"
+
+
+@contextmanager
+def counted(session: Session, comment: Comment) -> Iterator[None]:
+    """Flush ``comment`` in this block without the hook moving its thread's version.
+
+    For a caller that moves the version itself, right after the flush, in the
+    statement it issues anyway (``moderation.set_status``'s counter update).
+    Other changes in the same flush still move their threads' versions.
+    """
+    session.info[_COUNTED] = comment
+    try:
+        yield
+    finally:
+        session.info.pop(_COUNTED, None)
+
+
 def _changed(obj: Any) -> set[str]:
     state = inspect(obj)
     return {attr.key for attr in state.attrs if attr.history.has_changes()}
@@ -84,10 +106,15 @@ def _threads_of_comment(obj: Comment, new: bool) -> int | None:
 def _after_flush(session: Session, _flush: UOWTransaction) -> None:
     threads: set[int] = set()
     authors: set[int] = set()
+    counted_comment = session.info.get(_COUNTED)
     for obj in session.new:
+        if obj is counted_comment:
+            continue
         if isinstance(obj, Comment) and (tid := _threads_of_comment(obj, new=True)):
             threads.add(tid)
     for obj in session.dirty:
+        if obj is counted_comment:
+            continue
         if isinstance(obj, Comment) and (tid := _threads_of_comment(obj, new=False)):
             threads.add(tid)
         elif isinstance(obj, Thread) and _changed(obj) - _UNSEEN_THREAD:
