@@ -83,6 +83,11 @@ def test_upload_runs_in_a_background_thread_with_import_in_process(app_factory):
             if job.status in ("done", "failed"):
                 break
         time.sleep(0.1)
+    # The thread ends once the queue is empty: wait for it, so that nothing of
+    # it outlives the test's database.
+    for thread in threading.enumerate():
+        if thread.name == "comments-imports":
+            thread.join(30)
     assert job.status == "done", job.error
     assert job.summary["comments"] == {"approved": 2, "deleted": 1, "pending": 1, "spam": 1}
 
@@ -156,7 +161,6 @@ def test_the_worker_runs_an_uploaded_import(app_factory):
     make_site(app)
     _admin(app, client)
     assert _upload(client, (DATA / "disqus.xml").read_bytes()).status_code == 302
-    time.sleep(0.2)
     with app.app_context():
         assert db.session.scalar(select(func.count(Comment.id))) == 0
     done = worker.run_once(app, worker.default_jobs(app))
