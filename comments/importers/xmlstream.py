@@ -12,6 +12,7 @@ element) is refused as well, before it is held in memory.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, BinaryIO
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder, XMLPullParser
 
@@ -31,14 +32,12 @@ def records(stream: BinaryIO, depth: int, *, name: str = "the file") -> Iterator
     The element is cleared after the consumer is done with it. Raises
     ``errors.ImportFailed`` naming the line for malformed or hostile XML.
     """
-    parser = DefusedXMLParser(
-        target=TreeBuilder(), forbid_dtd=True, forbid_entities=True, forbid_external=True
-    )
+    parser = _safe_parser(TreeBuilder())
     pull = XMLPullParser(events=("start", "end"), _parser=parser)
     level = 0
     parents: list[Element] = []
     stretch = 0
-    try:
+    with _refusals(name, parser):
         while True:
             chunk = stream.read(CHUNK)
             if chunk:
@@ -64,18 +63,6 @@ def records(stream: BinaryIO, depth: int, *, name: str = "the file") -> Iterator
                 raise _too_large(name, parser)
             if not chunk:
                 return
-    except ParseError as exc:
-        line = exc.position[0] if exc.position else _line(parser)
-        raise errors.ImportFailed(
-            f"{name}: line {line}: not well-formed XML ({exc}).",
-            code="malformed",
-        ) from exc
-    except DefusedXmlException as exc:
-        raise errors.ImportFailed(
-            f"{name}: line {_line(parser)}: DTDs, entity declarations and external "
-            f"references are refused ({type(exc).__name__}).",
-            code="hostile_xml",
-        ) from exc
 
 
 class _Counter:
@@ -107,11 +94,9 @@ def count(stream: BinaryIO, depth: int, names: set[str], *, name: str = "the fil
     command can check a file is readable and size its progress bar first.
     """
     target = _Counter(depth, frozenset(names))
-    parser = DefusedXMLParser(
-        target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True
-    )
+    parser = _safe_parser(target)
     stretch = 0
-    try:
+    with _refusals(name, parser):
         while chunk := stream.read(CHUNK):
             parser.feed(chunk)
             stretch = 0 if target.moved else stretch + len(chunk)
@@ -119,6 +104,20 @@ def count(stream: BinaryIO, depth: int, names: set[str], *, name: str = "the fil
             if stretch > MAX_STRETCH:
                 raise _too_large(name, parser)
         return int(parser.close())
+
+
+def _safe_parser(target: Any) -> DefusedXMLParser:
+    """Return a parser that refuses DTDs, entity declarations and external references."""
+    return DefusedXMLParser(
+        target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
+
+
+@contextmanager
+def _refusals(name: str, parser: DefusedXMLParser) -> Iterator[None]:
+    """Turn the parser's complaints into ``errors.ImportFailed`` naming the file and line."""
+    try:
+        yield
     except ParseError as exc:
         line = exc.position[0] if exc.position else _line(parser)
         raise errors.ImportFailed(
