@@ -30,9 +30,10 @@ import psycopg.adapt
 import psycopg.errors
 import psycopg.pq
 from flask import Flask, current_app
-from sqlalchemy import event
+from sqlalchemy import Executable, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from comments.extensions import db
@@ -404,3 +405,18 @@ def insert_new(model: type[Any], values: dict[str, Any]) -> bool:
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(model).values(**values).on_conflict_do_nothing()
     return bool(db.session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def add_or_find(row: _Row, query: Executable, params: dict[str, Any] | None = None) -> _Row:
+    """Add a new ``row``, or return the one ``query`` finds if a concurrent writer stored it first.
+
+    For rows made on first use (a thread on its first comment, an author on
+    their first post): the savepoint keeps the caller's unit of work alive
+    when the unique constraint refuses ours.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return db.session.scalars(query, params).one()
+    return row

@@ -16,8 +16,8 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, insert, select
-from sqlalchemy.exc import IntegrityError
 
+from comments import database
 from comments.extensions import db
 from comments.models import Author
 
@@ -91,13 +91,8 @@ def guest_author(
             avatar_seed=avatar_hash(secret, site_id, email, name),
             badges=[],
         )
-        try:
-            # A concurrent first post by the same guest may win the race; the
-            # savepoint lets us fall back to the row it created.
-            with db.session.begin_nested():
-                db.session.add(author)
-        except IntegrityError:
-            author = db.session.scalars(_GUEST, params).one()
+        # A concurrent first post by the same guest may win the race.
+        author = database.add_or_find(author, _GUEST, params)
     return author
 
 
@@ -233,12 +228,7 @@ def sso_author(
             site_id=site_id, kind=SSO, identity=sub, name=name, email=email, website=website,
             avatar_url=avatar, avatar_seed=seed, badges=badges,
         )  # fmt: skip
-        try:
-            with db.session.begin_nested():
-                db.session.add(author)
-        except IntegrityError:
-            author = db.session.scalars(_SSO, params).one()
-        return author
+        return database.add_or_find(author, _SSO, params)
     shown = {"name": name, "email": email, "website": website, "avatar_url": avatar,
              "avatar_seed": seed, "badges": badges}  # fmt: skip
     for attribute, value in shown.items():

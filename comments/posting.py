@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
 
 from comments import (
     database,
@@ -357,11 +356,7 @@ def _thread_for(site: Site, thread: Thread | None, new: NewComment) -> Thread:
         thread = Thread(
             site_id=site.id, key=new.thread, url=new.url, title=new.title, comment_count=0
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(thread)
-        except IntegrityError:
-            thread = db.session.scalars(query).one()
+        thread = database.add_or_find(thread, query)
     site_settings.refuse_if_closed(site, thread)
     if new.title and not thread.title:
         thread.title = new.title
