@@ -160,3 +160,13 @@ def runner(app: Flask) -> FlaskCliRunner:
 def site(app: Flask) -> Any:
     """Return the site ``news`` on https://news.example and http://localhost:8080."""
     return factories.make_site(app)
+
+
+@pytest.fixture
+def smtp() -> Iterator[Any]:
+    """Return a real SMTP server (aiosmtpd) on loopback that keeps what it is sent."""
+    from tests.mailbox import SMTPServer
+
+    server = SMTPServer().start()
+    yield server
+    server.stop()

@@ -19,13 +19,6 @@ ANN, BOB = "ann@example.com", "bob@example.com"
 
 
 @pytest.fixture
-def smtp():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def mail_app(app_factory, smtp):
     app = app_factory(**smtp.config())
     factories.make_site(app)

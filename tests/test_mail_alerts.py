@@ -19,13 +19,6 @@ LINKY = "a https://a.example b https://b.example c https://c.example d https://d
 
 
 @pytest.fixture
-def smtp():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def mail_app(app_factory, smtp):
     app = app_factory(**smtp.config())
     factories.make_site(app)
