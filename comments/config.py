@@ -131,10 +131,9 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not app.config["SECRET_KEY"]:
         _refuse_generated_secret_unless_sqlite(app.config["SQLALCHEMY_DATABASE_URI"], instance)
         app.config["SECRET_KEY"] = _instance_secret(instance)
+    # A database server may restart under us: database.init_app pings pooled
+    # connections that sat idle (pool_pre_ping=True here pings on every use).
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A database server may restart under us; a file can't.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
 
 
 class ConfigurationError(click.ClickException):

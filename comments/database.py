@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+import select
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -33,7 +35,7 @@ from flask import Flask, current_app
 from sqlalchemy import Executable, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import Session
 
 from comments.extensions import db
@@ -51,6 +53,7 @@ _READER = "comments.read_connection"
 BUSY_TIMEOUT_MS = 30_000
 # Statements ``read_rows`` keeps prepared per connection (counts make one per number of keys).
 MAX_PREPARED = 200
+_IDLE_SINCE = "comments.idle_since"
 
 
 def init_app(app: Flask) -> None:
@@ -63,6 +66,60 @@ def init_app(app: Flask) -> None:
             path = os.path.abspath(engine.url.database)
             app.extensions[_LOCK_FILE] = path + "-writelock"
             app.extensions[_STAMP] = ChangeStamp(path)
+    elif not engine.pool._pre_ping:  # the operator's own pool_pre_ping=True pings every time
+        _ping_when_idle(engine)
+
+
+#: A pooled server connection unused for longer than this is pinged before use.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use when it may be dead, not on every checkout.
+
+    A database server may restart, or a proxy drop a quiet connection, while
+    the pool holds it. SQLAlchemy's ``pool_pre_ping`` finds out with a round
+    trip (on PostgreSQL, a transaction of its own) on every checkout, which
+    under load every request pays for a connection in use a moment ago.
+    Here a connection is pinged only when there is reason to doubt it: its
+    socket has something to read while idle (the server said goodbye: a
+    restart, ``pg_terminate_backend``), which costs no round trip, or it
+    sat unused for ``PING_AFTER_IDLE_SECONDS`` (a drop nobody announced). A
+    dead one is replaced before the request sees it (``DisconnectionError``
+    makes the pool connect afresh).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_doubtful(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None:
+            return  # connected just now
+        quiet = time.monotonic() - since < PING_AFTER_IDLE_SECONDS
+        if quiet and not _hung_up(dbapi_connection):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+            dbapi_connection.rollback()  # the ping's own transaction, if the driver began one
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("a pooled connection did not answer its ping") from exc
+
+
+def _hung_up(dbapi_connection: Any) -> bool:
+    """Tell whether an idle connection's socket has something to read (or can't be asked).
+
+    Between requests the server sends nothing (this service uses no
+    ``LISTEN``): anything readable is its goodbye, or the end of the stream.
+    """
+    try:
+        fileno = dbapi_connection.fileno()
+        readable, _, _ = select.select([fileno], [], [], 0)
+    except (OSError, ValueError, AttributeError):
+        return True
+    return bool(readable)
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -83,7 +140,10 @@ def _tune_sqlite(engine: Engine) -> None:
         options = conn.get_execution_options()
         if options.get(_NO_BEGIN):
             return  # a single-statement read needs no transaction of its own
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE) else "BEGIN")
+        # Straight to the driver: every unit of work and most reads begin here.
+        conn.connection.driver_connection.execute(  # type: ignore[union-attr]
+            "BEGIN IMMEDIATE" if options.get(_WRITE) else "BEGIN"
+        )
 
 
 class _Unit:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from html import escape
+from html import escape, unescape
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -298,6 +298,20 @@ class _TextCollector(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _LINE_ENDS:
             self.parts.append("\n")
+
+
+_TAG = re.compile(r"<[^>]*>")
+_PLAIN_CHARACTER = re.compile(r"[0-9A-Za-z]")
+
+
+def surely_shows_text(html: str) -> bool:
+    """Tell, without parsing, that HTML returned by ``render`` shows a letter or digit.
+
+    Almost every comment does, and this is all a post needs to know that it is
+    not empty. ``False`` only means "look closer": :func:`plain_text` with the
+    rules for characters that draw nothing.
+    """
+    return _PLAIN_CHARACTER.search(unescape(_TAG.sub("", html))) is not None
 
 
 def plain_text(html: str) -> str:

@@ -20,7 +20,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import bindparam, case, event, func, insert, select, update
+from sqlalchemy import bindparam, case, event, func, insert, inspect, select, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from comments import audit, database, errors, maintenance, markup, versions
 from comments import reasons as reason_codes
@@ -111,17 +113,7 @@ def set_status(
         comment.hold_reasons = list(reasons)
     if comment.pinned and not is_visible(status):
         comment.pinned = False  # pinned implies shown: a thread's pins stay few
-    if comment not in db.session:
-        db.session.add(comment)
-    appears_or_goes = is_visible(old) != is_visible(status)
-    if appears_or_goes:
-        # The counter UPDATE below moves the thread's version as well: one
-        # statement per post instead of two (the hook leaves this one alone).
-        with versions.counted(db.session(), comment):
-            db.session.flush()
-        _count_visible(comment, +1 if is_visible(status) else -1)
-    else:
-        db.session.flush()
+    _write(comment, old, status)
     replies = _reply_count(comment) if old is not None else 0
     if is_shown(old, replies) != is_shown(status, replies):
         _count_shown(comment, +1 if is_shown(status, replies) else -1)
@@ -129,6 +121,59 @@ def set_status(
         for listener in _LISTENERS:
             listener(comment, old, status)
     return old != status
+
+
+def _write(comment: Comment, old: Status | None, status: Status) -> None:
+    """Store the comment in its new status; move the thread's count if it appears or goes."""
+    appears_or_goes = is_visible(old) != is_visible(status)
+    if old is None and inspect(comment).transient:
+        _insert_new(comment)  # the session hook does not see it: the version moves below
+        if appears_or_goes:
+            _count_visible(comment, +1)
+        return
+    if comment not in db.session:
+        db.session.add(comment)
+    if appears_or_goes:
+        # The counter UPDATE below moves the thread's version as well: one
+        # statement per change instead of two (the hook leaves this one alone).
+        with versions.counted(db.session(), comment):
+            db.session.flush()
+        _count_visible(comment, +1 if is_visible(status) else -1)
+    else:
+        db.session.flush()
+
+
+# Every column back, defaults included: the object needs nothing loaded later.
+_INSERT_COMMENT = insert(Comment.__table__).returning(*Comment.__table__.c)
+_COMMENT_COLUMNS = tuple(column.key for column in Comment.__table__.c)
+
+
+def _insert_new(comment: Comment) -> None:
+    """Store a new ``comment`` with one ``INSERT ... RETURNING``; keep the object as its row.
+
+    Every post comes through here (inside SQLite's write lock), and the ORM's
+    flush of a single new object costs several times the statement itself.
+    Columns left unset get the model's defaults (Core applies the Python
+    ones, the database its own), the row comes back whole, and ``comment``
+    joins the session as that stored row: persistent, clean, nothing expired.
+    Anything else pending in the session is flushed first, so the row's
+    references exist. The session hook in ``versions`` never sees this
+    INSERT: a new comment that is visible moves its thread's version in the
+    counter UPDATE that follows; a held one changes no page.
+    """
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    given: dict[str, Any] = inspect(comment).dict
+    values = {key: given[key] for key in _COMMENT_COLUMNS if key in given}
+    for key, related in (("author_id", comment.author), ("thread_id", comment.thread)):
+        if values.get(key) is None and related is not None:
+            values[key] = related.id
+    row = session.connection().execute(_INSERT_COMMENT, values).one()
+    for key, value in row._mapping.items():
+        set_committed_value(comment, key, value)
+    make_transient_to_detached(comment)
+    session.add(comment)
 
 
 def place_imported(rows: list[dict[str, Any]]) -> list[int]:

@@ -381,7 +381,7 @@ def _render(body: str, source_format: str = markup.MARKDOWN) -> str:
         html = markup.render_source(body, source_format)
     except errors.MarkupRefused as exc:
         raise errors.ValidationFailed(exc.detail, errors={"body": exc.detail}) from exc
-    if is_blank(markup.plain_text(html)):
+    if not markup.surely_shows_text(html) and is_blank(markup.plain_text(html)):
         raise errors.ValidationFailed(
             "Your comment is empty once formatting is removed.",
             errors={"body": "Your comment has no visible text."},
