@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 import threading
 
 import pytest
@@ -11,7 +13,8 @@ from comments import errors, posting, sites
 from comments.database import unit_of_work
 from comments.extensions import db
 from comments.models import Comment, Site, Thread
-from tests.factories import ORIGIN
+from tests.conftest import DATABASE_URL
+from tests.factories import ORIGIN, post_ok
 
 
 def _new(body: str = "Hello", **overrides) -> posting.NewComment:
@@ -112,3 +115,37 @@ def test_commands_commit_their_unit(runner, app, site):
     assert result.exit_code != 0
     with app.app_context():
         assert [s.slug for s in sites.list_sites()] == ["news"]
+
+
+def _in_the_database_file(app, body: str) -> bool:
+    """Tell whether the database file itself, without its write-ahead log, holds ``body``."""
+    from sqlalchemy.engine import make_url
+
+    path = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+    copy = f"{path}.copy"
+    shutil.copyfile(path, copy)  # the file alone: what a checkpoint has copied into it
+    conn = sqlite3.connect(copy)
+    try:
+        row = conn.execute("SELECT count(*) FROM comments WHERE body = ?", (body,)).fetchone()
+        return bool(row[0])
+    finally:
+        conn.close()
+
+
+@pytest.mark.skipif(DATABASE_URL is not None, reason="SQLite's write-ahead log")
+@pytest.mark.parametrize("every, checkpointed", [(1, True), (1000, False)])
+def test_sqlite_checkpoints_after_the_writers_lock_not_in_a_commit(
+    app, client, site, monkeypatch, every, checkpointed
+):
+    from comments import database
+
+    monkeypatch.setattr(database, "CHECKPOINT_EVERY", every)
+    with app.app_context():
+        assert db.session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == (
+            database.AUTOCHECKPOINT_PAGES
+        )
+        db.session.rollback()
+    post_ok(client, body="Copied into the file by the next checkpoint.")
+    assert _in_the_database_file(app, "Copied into the file by the next checkpoint.") is (
+        checkpointed
+    )
