@@ -209,7 +209,7 @@ def unit_of_work() -> Iterator[None]:
         _checkpoint_now_and_then()
 
 
-def writing() -> None:
+def writing(*, keep_reads: bool = False) -> None:
     """Declare that the open unit of work is about to write.
 
     Domain functions that write call this before their first query (after any
@@ -218,6 +218,15 @@ def writing() -> None:
     IMMEDIATE``, so a read-then-write never fails with "database is locked";
     on PostgreSQL writers run concurrently and this changes nothing. Calling
     it again in the same unit is free.
+
+    Rows read before the call are forgotten and read again under the lock,
+    so nothing is decided on a copy another writer has since changed. With
+    ``keep_reads`` the caller keeps them (their read transaction ends, having
+    written nothing): for the post path, whose reads before the lock are
+    the site, the thread and the returning guest, where a copy a moment old
+    decides nothing the write could get wrong (counters move in SQL, and a
+    thread or author created meanwhile is found by ``add_or_find``), and
+    every post then holds SQLite's one writer's lock that much shorter.
     """
     unit = _unit()
     if not unit.depth:
@@ -227,7 +236,10 @@ def writing() -> None:
     if db.session().in_transaction():
         # A read transaction (deferred, on SQLite) can't become a write safely.
         _refuse_pending_writes()
-        db.session.rollback()
+        if keep_reads:
+            db.session.commit()  # ends a transaction that wrote nothing; keeps what it loaded
+        else:
+            db.session.rollback()
     _join_writers_queue(unit)
     db.session.connection(execution_options={_WRITE: True})
     unit.writing = True

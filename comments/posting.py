@@ -102,7 +102,6 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
     body = _checked_body(new.body, policy)
     # Rendering is the slow part and needs no database: do it before queueing to write.
     html = _render(body)
-    database.writing()
     returning_guest: Author | None = None
     if new.name and not new.reader.token:
         # A guest's post (a reader token, valid or not, never takes the guest
@@ -118,6 +117,8 @@ def create_comment(new: NewComment, policy: Policy) -> Posted:
         raise errors.Forbidden(
             "This page is not allowed to post to this site.", code="origin_refused"
         )
+    # Only now the writers' lock (SQLite): what was read above may be a moment old.
+    database.writing(keep_reads=True)
     thread = _thread_for(site, thread, new)
     parent = _parent_for(thread, new.parent_id)
     in_reply_to = (parent.id, parent.author_name) if parent else None

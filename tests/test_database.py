@@ -149,3 +149,20 @@ def test_sqlite_checkpoints_after_the_writers_lock_not_in_a_commit(
     assert _in_the_database_file(app, "Copied into the file by the next checkpoint.") is (
         checkpointed
     )
+
+
+@pytest.mark.parametrize("keep_reads", [True, False])
+def test_writing_keeps_what_was_read_before_only_when_asked(app, site, keep_reads):
+    from sqlalchemy import inspect
+
+    from comments import database
+
+    with app.app_context(), unit_of_work():
+        found = sites.find_site("news")  # read before the writers' lock
+        database.writing(keep_reads=keep_reads)
+        # Kept: no second read under the lock. Forgotten: read again when used.
+        assert ("name" in inspect(found).dict) is keep_reads
+        assert found.name == "News"
+        sites.update_site("news", name="News Daily")
+    with app.app_context():
+        assert sites.get_site("news").name == "News Daily"
