@@ -56,7 +56,7 @@ MAX_PREPARED = 200
 _IDLE_SINCE = "comments.idle_since"
 _WRITES_SINCE_CHECKPOINT = "comments.writes_since_checkpoint"
 #: Write units of one process between its checkpoints of a SQLite file's WAL.
-CHECKPOINT_EVERY = 20
+CHECKPOINT_EVERY = 100
 #: Pages in the WAL at which SQLite checkpoints inside a commit (its default is 1,000).
 AUTOCHECKPOINT_PAGES = 10_000
 
@@ -221,8 +221,9 @@ def writing(*, keep_reads: bool = False) -> None:
 
     Rows read before the call are forgotten and read again under the lock,
     so nothing is decided on a copy another writer has since changed. With
-    ``keep_reads`` the caller keeps them (their read transaction ends, having
-    written nothing): for the post path, whose reads before the lock are
+    ``keep_reads`` the caller keeps them (on SQLite their read transaction
+    ends, having written nothing; on PostgreSQL it goes on to write): for the
+    post path, whose reads before the lock are
     the site, the thread and the returning guest, where a copy a moment old
     decides nothing the write could get wrong (counters move in SQL, and a
     thread or author created meanwhile is found by ``add_or_find``), and
@@ -234,14 +235,17 @@ def writing(*, keep_reads: bool = False) -> None:
     if unit.writing:
         return
     if db.session().in_transaction():
-        # A read transaction (deferred, on SQLite) can't become a write safely.
         _refuse_pending_writes()
-        if keep_reads:
-            db.session.commit()  # ends a transaction that wrote nothing; keeps what it loaded
-        else:
+        if not keep_reads:
             db.session.rollback()
+        elif db.engine.dialect.name == "sqlite":
+            # A read transaction (deferred) can't become a write safely: end it,
+            # having written nothing, and keep what it loaded.
+            db.session.commit()
     _join_writers_queue(unit)
-    db.session.connection(execution_options={_WRITE: True})
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={_WRITE: True})
+    # else PostgreSQL kept its reads: the transaction that read goes on to write.
     unit.writing = True
 
 
