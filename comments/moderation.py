@@ -127,9 +127,13 @@ def _write(comment: Comment, old: Status | None, status: Status) -> None:
     """Store the comment in its new status; move the thread's count if it appears or goes."""
     appears_or_goes = is_visible(old) != is_visible(status)
     if old is None and inspect(comment).transient:
-        _insert_new(comment)  # the session hook does not see it: the version moves below
-        if appears_or_goes:
-            _count_visible(comment, +1)
+        # The session hook does not see this INSERT: the version moves with the count.
+        if appears_or_goes and db.engine.dialect.name == "postgresql":
+            _insert_new(comment, counted=True)
+        else:
+            _insert_new(comment)
+            if appears_or_goes:
+                _count_visible(comment, +1)
         return
     if comment not in db.session:
         db.session.add(comment)
@@ -144,11 +148,12 @@ def _write(comment: Comment, old: Status | None, status: Status) -> None:
 
 
 # Every column back, defaults included: the object needs nothing loaded later.
-_INSERT_COMMENT = insert(Comment.__table__).returning(*Comment.__table__.c)
-_COMMENT_COLUMNS = tuple(column.key for column in Comment.__table__.c)
+_COMMENT_TABLE = Comment.__table__
+_INSERT_COMMENT = insert(_COMMENT_TABLE).returning(*_COMMENT_TABLE.c)
+_COMMENT_COLUMNS = tuple(column.key for column in _COMMENT_TABLE.c)
 
 
-def _insert_new(comment: Comment) -> None:
+def _insert_new(comment: Comment, *, counted: bool = False) -> None:
     """Store a new ``comment`` with one ``INSERT ... RETURNING``; keep the object as its row.
 
     Every post comes through here (inside SQLite's write lock), and the ORM's
@@ -159,7 +164,9 @@ def _insert_new(comment: Comment) -> None:
     Anything else pending in the session is flushed first, so the row's
     references exist. The session hook in ``versions`` never sees this
     INSERT: a new comment that is visible moves its thread's version in the
-    counter UPDATE that follows; a held one changes no page.
+    counter UPDATE that follows; a held one changes no page. With ``counted``
+    (PostgreSQL, a visible comment) that UPDATE rides in the same statement,
+    as a data-modifying CTE: one round trip fewer on every post.
     """
     session = db.session()
     if session.new or session.dirty or session.deleted:
@@ -169,11 +176,33 @@ def _insert_new(comment: Comment) -> None:
     for key, related in (("author_id", comment.author), ("thread_id", comment.thread)):
         if values.get(key) is None and related is not None:
             values[key] = related.id
-    row = session.connection().execute(_INSERT_COMMENT, values).one()
+    if counted:
+        row = session.connection().execute(*_placed_and_counted(values)).one()
+    else:
+        row = session.connection().execute(_INSERT_COMMENT, values).one()
     for key, value in row._mapping.items():
         set_committed_value(comment, key, value)
     make_transient_to_detached(comment)
     session.add(comment)
+
+
+def _placed_and_counted(values: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """Return one statement (and its parameters) that inserts a comment and counts it.
+
+    ``INSERT ... RETURNING`` and the thread's counter ``UPDATE`` of
+    :func:`_count_visible`, as two CTEs of one ``SELECT``: PostgreSQL runs
+    both, once each, in one snapshot. The Python-side defaults are filled in
+    here, since the UPDATE needs the comment's ``created_at``.
+    """
+    values = dict(values)
+    for column in _COMMENT_TABLE.c:
+        default = column.default
+        if column.key not in values and default is not None and not column.primary_key:
+            values[column.key] = default.arg(None) if default.is_callable else default.arg
+    at = values["created_at"]
+    placed = insert(_COMMENT_TABLE).values(values).returning(*_COMMENT_TABLE.c).cte("placed")
+    statement = select(placed).add_cte(_APPEARED.cte("counted"))
+    return statement, {"tid": values["thread_id"], "at": at, "at_again": at, "at_third": at}
 
 
 def place_imported(rows: list[dict[str, Any]]) -> list[int]:
