@@ -191,18 +191,29 @@ def _placed_and_counted(values: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
 
     ``INSERT ... RETURNING`` and the thread's counter ``UPDATE`` of
     :func:`_count_visible`, as two CTEs of one ``SELECT``: PostgreSQL runs
-    both, once each, in one snapshot. The Python-side defaults are filled in
-    here, since the UPDATE needs the comment's ``created_at``.
+    both, once each, in one snapshot. The statement is built once, for every
+    column: the Python-side defaults are filled in here (the UPDATE needs the
+    comment's ``created_at`` anyway).
     """
-    values = dict(values)
+    params: dict[str, Any] = {}
     for column in _COMMENT_TABLE.c:
+        if column.primary_key:
+            continue
         default = column.default
-        if column.key not in values and default is not None and not column.primary_key:
-            values[column.key] = default.arg(None) if default.is_callable else default.arg
-    at = values["created_at"]
-    placed = insert(_COMMENT_TABLE).values(values).returning(*_COMMENT_TABLE.c).cte("placed")
-    statement = select(placed).add_cte(_APPEARED.cte("counted"))
-    return statement, {"tid": values["thread_id"], "at": at, "at_again": at, "at_third": at}
+        if column.key in values:
+            params[column.key] = values[column.key]
+        elif default is not None:
+            params[column.key] = default.arg(None) if default.is_callable else default.arg
+        else:
+            params[column.key] = None
+    at = params["created_at"]
+    return _PLACED_AND_COUNTED, {
+        **{f"c_{key}": value for key, value in params.items()},
+        "tid": params["thread_id"],
+        "at": at,
+        "at_again": at,
+        "at_third": at,
+    }
 
 
 def place_imported(rows: list[dict[str, Any]]) -> list[int]:
@@ -259,6 +270,14 @@ _APPEARED = (
         ),
     )
 )
+# Built once, like the statements above: PostgreSQL's one-round-trip placement.
+_PLACED_AND_COUNTED = select(
+    insert(_COMMENT_TABLE)
+    # Prefixed: an UPDATE sets every column whose key is among the parameters.
+    .values({c.key: bindparam(f"c_{c.key}") for c in _COMMENT_TABLE.c if not c.primary_key})
+    .returning(*_COMMENT_TABLE.c)
+    .cte("placed")
+).add_cte(_APPEARED.cte("counted"))
 _NEWEST_VISIBLE = (
     select(func.max(Comment.created_at))
     .where(Comment.thread_id == bindparam("tid_inner"), Comment.status == Status.APPROVED)
