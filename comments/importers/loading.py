@@ -139,6 +139,7 @@ class _Loader:
         self.skipped_threads: set[str] = set()
         self.authors: dict[tuple[str, str], int] = {}
         self.keep_addresses_since = retention.cutoff(utcnow(), options.retention_days)
+        self.batches = 0
 
     def add(self, record: Record) -> None:
         if isinstance(record, Skipped):
@@ -159,6 +160,9 @@ class _Loader:
                 database.writing()
             self._store(batch)
         db.session.expunge_all()  # what was stored need not stay in memory
+        self.batches += 1
+        if not self.options.dry_run and self.batches & (self.batches - 1) == 0:
+            _analyze()
 
     def _store(self, batch: list[Record]) -> None:
         posts: list[PostRecord] = []
@@ -393,6 +397,24 @@ class _Loader:
                     ),
                     after=self.summary.as_dict(),
                 )
+
+
+def _analyze() -> None:
+    """Let PostgreSQL see how much the import has grown its tables (after batches 1, 2, 4...).
+
+    The lookup of a batch's ids already imported is a prepared statement
+    (psycopg prepares a query from its fifth run), planned generically from
+    the table's statistics. Taken while ``imported_comments`` was empty or
+    small they say "a few rows", and the plan filters the whole site's rows
+    through the batch's 500 ids: 0.4 s a batch by 50,000 rows, 42 s of a
+    50,000-post import. Analysing as the table doubles keeps the plan on the
+    unique index (1-2 ms) for about ten ANALYZEs of an import of a million
+    comments; autovacuum alone comes too late. Nothing to do on SQLite.
+    """
+    if db.engine.dialect.name != "postgresql":
+        return
+    with database.unit_of_work():
+        db.session.connection().exec_driver_sql("ANALYZE imported_comments, authors")
 
 
 def _link_parents(site_id: int, source: str) -> bool:
