@@ -330,21 +330,19 @@ class _Loader:
         if self.options.dry_run or not rows:
             return
         ids = moderation.place_imported(rows)
-        # One statement with many VALUES: an executemany would cost a round trip a row.
-        db.session.connection().execute(
-            insert(ImportedComment).values(
-                [
-                    {
-                        "site_id": self.site_id,
-                        "source": self.options.source,
-                        "external_id": post.external_id,
-                        "parent_external": post.parent_external,
-                        "comment_id": comment_id,
-                    }
-                    for comment_id, post in zip(ids, origins, strict=True)
-                ]
-            )
-        )
+        origins_rows = [
+            {
+                "site_id": self.site_id,
+                "source": self.options.source,
+                "external_id": post.external_id,
+                "parent_external": post.parent_external,
+                "comment_id": comment_id,
+            }
+            for comment_id, post in zip(ids, origins, strict=True)
+        ]
+        if database.copy_rows(ImportedComment.__table__, origins_rows, ids=False) is None:
+            # One statement with many VALUES: an executemany would cost a round trip a row.
+            db.session.connection().execute(insert(ImportedComment).values(origins_rows))
 
     def _comment(
         self, post: PostRecord, existing: set[str], rendered: sanitizing.Rendered | None
