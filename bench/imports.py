@@ -7,9 +7,9 @@ then runs ``comments import disqus`` on it in a subprocess, once on a new
 SQLite file and once on an emptied PostgreSQL database, measuring each run's
 wall time and the peak resident memory of the import process: ``wait4``'s
 ``ru_maxrss`` (the largest of the process and its sanitizer process) and
-the peak of their summed RSS, sampled; the larger is held to the budget. With ``--isso PATH`` (the ``isso``
-command of a separate virtualenv, never the shared one) Isso's own importer
-imports the same file for comparison.
+the peak of their summed RSS, sampled; the larger is held to the budget.
+With ``--isso PATH`` (the ``isso`` command of a separate virtualenv, never
+the shared one) Isso's own importer imports the same file for comparison.
 
 Budgets: at most 60 s and 200 MB per import. Exit 0 when every import meets
 them, 1 when one does not, 2 when a run broke.

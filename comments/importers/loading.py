@@ -211,8 +211,8 @@ class _Loader:
         """Send a batch's new posts to the sanitizer process, when this import uses one.
 
         Posts already imported (a second run, a resumed one) are left out, so
-        that a run storing nothing sanitizes nothing; the lookup is a read of
-        its own. What it misses (the batches still in flight) is found again
+        that a run storing nothing sanitizes nothing (and starts no process);
+        the lookup is a read of its own. What it misses (the batches still in flight) is found again
         when the batch is stored, in its unit of work, as without the process.
         """
         if self.sanitize_from is None or self.read < self.sanitize_from:
@@ -221,6 +221,8 @@ class _Loader:
         stored = self._imported({p.external_id for p in posts})
         db.session.rollback()  # end the read; the batch is written in its own unit
         sent = [p for p in posts if p.external_id not in stored]
+        if not sent:
+            return _Batch(records, sent)
         if self.worker is None:
             self.worker = sanitizing.Worker()
         self.worker.submit([(p.body, p.body_format) for p in sent])
@@ -234,7 +236,7 @@ class _Loader:
                     self._skipped(skipped)
             return
         rendered: dict[int, sanitizing.Rendered] = {}
-        if batch.sent is not None and self.worker is not None:
+        if batch.sent and self.worker is not None:
             results = self.worker.result()
             rendered = {id(post): out for post, out in zip(batch.sent, results, strict=True)}
         with database.unit_of_work():
