@@ -8,6 +8,14 @@ second run of the same file stores nothing, a newer export adds only what
 is new, and a run killed half way (even by ``kill -9``) is finished by the
 next one, which ends in the state a clean run gives.
 
+While one batch is written, the next ones can be sanitized in a second
+process (:mod:`comments.importers.sanitizing`; ``Options.sanitizer_process``
+and ``SANITIZER_FROM_BATCH`` say when): what is stored is the same either
+way, and a batch is opened only once its posts are sanitized, so a failing
+sanitizer leaves whole batches. On PostgreSQL the batch's comments and their
+origins go in with COPY (:func:`comments.database.copy_rows`), and the
+tables the import grows are analysed as they double (:func:`_analyze`).
+
 Once every record is stored the tree is linked in SQL (a reply may come
 before its parent in the file, or be older than it), then every thread the
 file names is recounted (visible counts, reply counts, last activity) and
