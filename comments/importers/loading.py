@@ -257,14 +257,17 @@ class _Loader:
             _analyze()
 
     def _store(self, batch: list[Record], rendered: dict[int, sanitizing.Rendered]) -> None:
+        threads: list[ThreadRecord] = []
         posts: list[PostRecord] = []
         for record in batch:
             if isinstance(record, Skipped):
                 self._skipped(record)
             elif isinstance(record, ThreadRecord):
-                self._thread(record)
+                threads.append(record)
             elif isinstance(record, PostRecord):
                 posts.append(record)
+        if threads:
+            self._threads(threads)
         if posts:
             self._posts(posts, rendered)
 
@@ -273,43 +276,66 @@ class _Loader:
         if record.external_id is not None and record.reason.startswith("thread"):
             self.skipped_threads.add(record.external_id)
 
-    def _thread(self, record: ThreadRecord) -> None:
-        if record.external_id in self.threads:
-            return
-        if not record.key:
-            self.summary.skipped["threads with neither identifier nor link"] += 1
-            self.skipped_threads.add(record.external_id)
-            return
-        if len(record.key) > 500:
-            self.summary.skipped["threads whose key is over 500 characters"] += 1
-            self.skipped_threads.add(record.external_id)
-            return
-        found = db.session.scalar(
-            select(Thread).where(Thread.site_id == self.site_id, Thread.key == record.key)
-        )
-        if record.deleted:
-            self.deleted_threads.add(record.external_id)
-        if found is not None:
-            self.summary.threads_found += 1
-            self.threads[record.external_id] = found.id
-            return
-        self.summary.threads_created += 1
-        if self.options.dry_run:
-            self.threads[record.external_id] = 0
-            return
-        url = record.url if record.url and len(record.url) <= 2000 else None
-        thread = Thread(
-            site_id=self.site_id,
-            key=record.key,
-            url=url,
-            title=(record.title or "").strip()[:300] or None,
-            closed=record.closed,
-            moderation=record.moderation if record.moderation in ("pre", "post") else None,
-            comment_count=0,
-        )
-        db.session.add(thread)
-        db.session.flush()
-        self.threads[record.external_id] = thread.id
+    def _threads(self, records: list[ThreadRecord]) -> None:
+        """Find or make a batch's threads: one query for those there, one flush for the new.
+
+        The same outcome as taking them one by one (a query and a flush
+        each, 2,000 round trips for 2,000 threads): a thread named twice is
+        taken once, and a key made earlier in the run is found, not made
+        again (in a dry run nothing is made, so nothing is found that way).
+        """
+        keys = sorted({r.key for r in records if r.key and len(r.key) <= 500})
+        there: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            rows = db.session.execute(
+                select(Thread.key, Thread.id).where(
+                    Thread.site_id == self.site_id, Thread.key.in_(keys[start : start + 500])
+                )
+            )
+            there.update({key: thread_id for key, thread_id in rows})
+        made: dict[str, Thread] = {}  # by key
+        named: dict[str, Thread] = {}  # by the source's thread id
+        for record in records:
+            if record.external_id in self.threads or record.external_id in named:
+                continue
+            if not record.key:
+                self.summary.skipped["threads with neither identifier nor link"] += 1
+                self.skipped_threads.add(record.external_id)
+                continue
+            if len(record.key) > 500:
+                self.summary.skipped["threads whose key is over 500 characters"] += 1
+                self.skipped_threads.add(record.external_id)
+                continue
+            if record.deleted:
+                self.deleted_threads.add(record.external_id)
+            found = there.get(record.key)
+            if found is not None:
+                self.summary.threads_found += 1
+                self.threads[record.external_id] = found
+                continue
+            if record.key in made:
+                self.summary.threads_found += 1
+                named[record.external_id] = made[record.key]
+                continue
+            self.summary.threads_created += 1
+            if self.options.dry_run:
+                self.threads[record.external_id] = 0
+                continue
+            url = record.url if record.url and len(record.url) <= 2000 else None
+            thread = Thread(
+                site_id=self.site_id,
+                key=record.key,
+                url=url,
+                title=(record.title or "").strip()[:300] or None,
+                closed=record.closed,
+                moderation=record.moderation if record.moderation in ("pre", "post") else None,
+                comment_count=0,
+            )
+            made[record.key] = named[record.external_id] = thread
+        if made:
+            db.session.add_all(made.values())
+            db.session.flush()
+        self.threads.update({external: thread.id for external, thread in named.items()})
 
     def _imported(self, external_ids: set[str]) -> set[str]:
         """Return which of ``external_ids`` this site has imported from this source."""
