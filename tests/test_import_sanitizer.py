@@ -219,3 +219,12 @@ def test_an_interrupted_import_ends_its_sanitizer(app, tmp_path, monkeypatch):
         comments, origins = stored("news")
         assert comments == origins
     assert len(workers.started) == 1 and workers.all_ended()
+
+
+def test_no_interpreter_to_start_means_sanitizing_in_process(app, tmp_path, monkeypatch):
+    export = write_export(tmp_path / "export.xml")
+    make_site(app, "news")
+    monkeypatch.setattr(sanitizing.sys, "executable", str(tmp_path / "no-python"))
+    with app.app_context():
+        summary = disqus.load(export, options("news", batch_size=2, sanitizer_process=True))
+    assert summary.imported == 11

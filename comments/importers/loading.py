@@ -233,7 +233,11 @@ class _Loader:
         if not sent:
             return _Batch(records, sent)
         if self.worker is None:
-            self.worker = sanitizing.Worker()
+            try:
+                self.worker = sanitizing.Worker()
+            except OSError:  # no interpreter to start (embedded): sanitize here, as before
+                self.sanitize_from = None
+                return _Batch(records)
         self.worker.submit([(p.body, p.body_format) for p in sent])
         return _Batch(records, sent)
 

@@ -25,7 +25,8 @@ Decisions:
   import, finished or failed, and kills it if it does not end in time.
 - A child that fails or dies makes the import fail with ``ImportFailed``
   before the batch it was sanitizing is opened: the batches stored stay,
-  the next run resumes after them.
+  the next run resumes after them. A child that cannot be started at all
+  (no interpreter to run) leaves the import sanitizing in its own process.
 """
 
 from __future__ import annotations
