@@ -122,7 +122,10 @@ class Worker:
             self.process.wait()
 
     def _stopped(self) -> errors.ImportFailed:
-        code = self.process.poll()
+        try:
+            code: int | None = self.process.wait(timeout=1)  # it is ending: say how
+        except subprocess.TimeoutExpired:
+            code = None
         return errors.ImportFailed(
             f"The sanitizer process stopped (exit code {code}); nothing of this batch was stored.",
             code="sanitizer_failed",
