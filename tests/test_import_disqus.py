@@ -184,3 +184,21 @@ def test_a_thread_named_twice_is_made_once(app, runner, site, tmp_path):
         assert db.session.scalar(select(func.count(Thread.id))) == 2
     again = run_import(runner, "disqus", export)
     assert "threads: 0 new, 3 already there" in again.output
+
+
+def test_text_that_copy_escapes_is_stored_as_written(app, runner, site, tmp_path):
+    message = "tab\there \\N back\\slash \\. line\r\nend &#92;"
+    export = tmp_path / "escapes.xml"
+    export.write_text(
+        '<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">'
+        '<thread dsq:id="1"><id>escapes</id></thread>'
+        f'<post dsq:id="2"><message><![CDATA[{message}]]></message>'
+        "<createdAt>2015-01-01T09:00:00Z</createdAt><author><name>A\\B</name></author>"
+        '<thread dsq:id="1"/></post></disqus>',
+        newline="",
+    )
+    run_import(runner, "disqus", export)
+    comment = by_external(app)["2"]
+    assert comment.body == message.replace("\r\n", "\n")  # XML ends lines with \n
+    assert comment.author_name == "A\\B"
+    assert "tab\there \\N back\\slash" in comment.html
