@@ -5,10 +5,11 @@ of them before their parent in the file; 5,000 commenters with an email,
 others anonymous; Chinese, Cyrillic and emoji text; 2 % deleted, 1 % spam),
 then runs ``comments import disqus`` on it in a subprocess, once on a new
 SQLite file and once on an emptied PostgreSQL database, measuring each run's
-wall time and the peak resident memory of the import process (``wait4``'s
-``ru_maxrss`` of that child alone). With ``--isso PATH`` (the ``isso``
-command of a separate virtualenv, never the shared one) Isso's own importer
-imports the same file for comparison.
+wall time and the peak resident memory of the import process: ``wait4``'s
+``ru_maxrss`` (the largest of the process and its sanitizer process) and
+the peak of their summed RSS, sampled; the larger is held to the budget.
+With ``--isso PATH`` (the ``isso`` command of a separate virtualenv, never
+the shared one) Isso's own importer imports the same file for comparison.
 
 Budgets: at most 60 s and 200 MB per import. Exit 0 when every import meets
 them, 1 when one does not, 2 when a run broke.
@@ -28,6 +29,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -102,19 +104,54 @@ def generate(path: Path, posts: int, threads: int = 2000, seed: int = 7) -> None
         out.write("</disqus>\n")
 
 
-def measured(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Run ``command``; return its wall seconds, its own peak RSS in MB, and its exit code."""
+def _tree_rss(pid: int) -> int:
+    """Return the resident bytes of process ``pid`` and all its descendants now (Linux)."""
+    total, todo = 0, [pid]
+    page = os.sysconf("SC_PAGE_SIZE")
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/statm") as statm:
+                total += int(statm.read().split()[1]) * page
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                todo += [int(c) for c in children.read().split()]
+        except (OSError, ValueError):
+            continue  # ended meanwhile
+    return total
+
+
+def measured(command: list[str], env: dict[str, str]) -> tuple[float, float, float, int]:
+    """Run ``command``; return its wall seconds, peak RSS in MB (two ways), and its exit code.
+
+    The first peak is ``wait4``'s ``ru_maxrss``: the largest of the process
+    and of each child it waited for (the importer's sanitizer process), not
+    their sum. The second is the sum of the process's and its children's
+    RSS, sampled every 50 ms while it runs (a spike shorter than that can be
+    missed; the larger of the two is held against the budget).
+    """
     start = time.monotonic()
     child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert child.stderr is not None
+    tree_peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal tree_peak
+        while not done.wait(0.05):
+            tree_peak = max(tree_peak, _tree_rss(child.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _pid, status, usage = os.wait4(child.pid, 0)
+    done.set()
+    sampler.join()
     seconds = time.monotonic() - start
     errors = child.stderr.read().decode(errors="replace")
     child.stderr.close()
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode:
         print(errors[-2000:], file=sys.stderr)
-    return seconds, usage.ru_maxrss / 1024, child.returncode
+    return seconds, usage.ru_maxrss / 1024, tree_peak / 2**20, child.returncode
 
 
 def comments_env(url: str, instance: Path) -> dict[str, str]:
@@ -161,16 +198,17 @@ def run_comments(label: str, url: str, export: Path, work: Path) -> dict[str, An
     env = comments_env(url, instance)
     prepare(url, env)
     command = [sys.executable, "-m", "comments.cli", "import", "disqus", str(export)]
-    seconds, peak, code = measured([*command, "--site", "bench"], env)
-    again, again_peak, again_code = measured([*command, "--site", "bench"], env)
+    seconds, peak, tree_peak, code = measured([*command, "--site", "bench"], env)
+    again, again_peak, again_tree_peak, again_code = measured([*command, "--site", "bench"], env)
     return {
         "importer": f"comments ({label})",
         "seconds": seconds,
         "peak_mb": peak,
+        "tree_peak_mb": tree_peak,
         "exit": code or again_code,
         "comments": count_rows(url),
         "second_run_seconds": again,
-        "second_run_peak_mb": again_peak,
+        "second_run_peak_mb": max(again_peak, again_tree_peak),
     }
 
 
@@ -178,7 +216,7 @@ def run_isso(isso: str, export: Path, work: Path) -> dict[str, Any]:
     config = work / "isso.cfg"
     db = work / "isso.db"
     config.write_text(f"[general]\ndbpath = {db}\nhost = https://bench.example/\n")
-    seconds, peak, code = measured(
+    seconds, peak, tree_peak, code = measured(
         [isso, "-c", str(config), "import", "-t", "disqus", "--empty-id", str(export)],
         dict(os.environ),
     )
@@ -190,6 +228,7 @@ def run_isso(isso: str, export: Path, work: Path) -> dict[str, Any]:
         "importer": "isso import",
         "seconds": seconds,
         "peak_mb": peak,
+        "tree_peak_mb": tree_peak,
         "exit": code,
         "comments": rows,
     }
@@ -220,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     missed = False
     for row in results:
         line = (
-            f"{row['importer']:<24} {row['seconds']:7.1f} s  {row['peak_mb']:6.0f} MB peak  "
+            f"{row['importer']:<24} {row['seconds']:7.1f} s  {row['peak_mb']:6.0f} MB peak "
+            f"({row['tree_peak_mb']:.0f} MB with its children)  "
             f"{row['comments']:>6} comments stored"
         )
         if "second_run_seconds" in row:
@@ -231,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
         broke = broke or bool(row["exit"])
         if row["importer"].startswith("comments"):
-            missed = missed or row["seconds"] > BUDGET_SECONDS or row["peak_mb"] > BUDGET_MB
+            peak = max(row["peak_mb"], row["tree_peak_mb"])
+            missed = missed or row["seconds"] > BUDGET_SECONDS or peak > BUDGET_MB
     ours = [r for r in results if r["importer"].startswith("comments")]
     isso = [r for r in results if r["importer"] == "isso import"]
     if isso and isso[0]["seconds"]:

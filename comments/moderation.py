@@ -221,7 +221,8 @@ def place_imported(rows: list[dict[str, Any]]) -> list[int]:
 
     Imported comments keep the state they had elsewhere (approved, deleted,
     spam...). One INSERT places the whole batch (an export holds hundreds of
-    thousands of comments), so the session hook does not see it: the
+    thousands of comments; on PostgreSQL a COPY, see
+    :func:`database.copy_rows`), so the session hook does not see it: the
     threads that gain a visible comment get a new version here. Counters are
     not moved one comment at a time either, since the tree is linked only
     once the whole file is read: the importer calls :func:`recount_imported`
@@ -233,8 +234,10 @@ def place_imported(rows: list[dict[str, Any]]) -> list[int]:
         row["status"] = Status(row["status"])
         if row.get("pinned") and not is_visible(row["status"]):
             row["pinned"] = False  # pinned implies shown
-    statement = insert(Comment).returning(Comment.id, sort_by_parameter_order=True)
-    ids = list(db.session.execute(statement, rows).scalars())
+    ids = database.copy_rows(Comment.__table__, rows, ids=True)  # PostgreSQL: COPY
+    if ids is None:
+        statement = insert(Comment).returning(Comment.id, sort_by_parameter_order=True)
+        ids = list(db.session.execute(statement, rows).scalars())
     shown = {row["thread_id"] for row in rows if is_visible(row["status"])}
     versions.touch(db.session(), shown)
     return ids

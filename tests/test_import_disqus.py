@@ -153,3 +153,52 @@ def test_unknown_site_is_refused(app, runner):
     result = runner.invoke(args=["import", "disqus", str(DISQUS), "--site", "nope"])
     assert result.exit_code != 0
     assert "There is no site called 'nope'" in result.output
+
+
+def test_a_thread_named_twice_is_made_once(app, runner, site, tmp_path):
+    head = '<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">'
+    thread = '<thread dsq:id="{}"><id>{}</id><link>https://news.example/{}</link></thread>'
+    post = (
+        '<post dsq:id="{}"><message>hi</message><createdAt>2015-01-01T09:00:00Z</createdAt>'
+        '<author><name>A</name></author><thread dsq:id="{}"/></post>'
+    )
+    export = tmp_path / "twice.xml"
+    export.write_text(
+        head
+        + thread.format(1, "same", "a")
+        + thread.format(1, "same", "a")  # the same thread again
+        + thread.format(2, "same", "b")  # another Disqus thread, our same key
+        + thread.format(3, "other", "c")
+        + post.format(11, 1)
+        + post.format(12, 2)
+        + post.format(13, 3)
+        + "</disqus>"
+    )
+    dry = run_import(runner, "disqus", export, "news", "--dry-run")
+    assert "threads: 3 new, 0 already there" in dry.output  # nothing made, so nothing found
+    result = run_import(runner, "disqus", export)
+    assert "threads: 2 new, 1 already there" in result.output
+    same = thread_of(app, "same")
+    assert same is not None and same.comment_count == 2
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Thread.id))) == 2
+    again = run_import(runner, "disqus", export)
+    assert "threads: 0 new, 3 already there" in again.output
+
+
+def test_text_that_copy_escapes_is_stored_as_written(app, runner, site, tmp_path):
+    message = "tab\there \\N back\\slash \\. line\r\nend &#92;"
+    export = tmp_path / "escapes.xml"
+    export.write_text(
+        '<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">'
+        '<thread dsq:id="1"><id>escapes</id></thread>'
+        f'<post dsq:id="2"><message><![CDATA[{message}]]></message>'
+        "<createdAt>2015-01-01T09:00:00Z</createdAt><author><name>A\\B</name></author>"
+        '<thread dsq:id="1"/></post></disqus>',
+        newline="",
+    )
+    run_import(runner, "disqus", export)
+    comment = by_external(app)["2"]
+    assert comment.body == message.replace("\r\n", "\n")  # XML ends lines with \n
+    assert comment.author_name == "A\\B"
+    assert "tab\there \\N back\\slash" in comment.html
