@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import pytest
@@ -102,3 +104,18 @@ def test_an_unknown_account_costs_as_much_time_as_a_known_one(runner, app, two_s
     # Both verify one argon2 hash; a lookup alone would be a hundred times faster.
     assert unknown > known / 3
     assert not passwords.verify(None, "anything")
+
+
+def test_the_unknown_account_hash_is_made_on_first_use_with_the_configured_costs():
+    # Not at import: every worker and CLI command would pay argon2's time and memory.
+    code = "import comments.passwords as p; print(p._DUMMY is None)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+    before = (passwords._hasher.time_cost, passwords._hasher.memory_cost)
+    try:
+        passwords.configure(time_cost=1, memory_kib=64)
+        assert passwords._DUMMY is None
+        assert not passwords.verify(None, "anything")
+        assert str(passwords._DUMMY).startswith("$argon2id$v=19$m=64,t=1")
+    finally:
+        passwords.configure(time_cost=before[0], memory_kib=before[1])
