@@ -222,12 +222,12 @@ def writing(*, keep_reads: bool = False) -> None:
     Rows read before the call are forgotten and read again under the lock,
     so nothing is decided on a copy another writer has since changed. With
     ``keep_reads`` the caller keeps them (on SQLite their read transaction
-    ends, having written nothing; on PostgreSQL it goes on to write): for the
-    post path, whose reads before the lock are
-    the site, the thread and the returning guest, where a copy a moment old
-    decides nothing the write could get wrong (counters move in SQL, and a
-    thread or author created meanwhile is found by ``add_or_find``), and
-    every post then holds SQLite's one writer's lock that much shorter.
+    ends, having written nothing; on PostgreSQL it goes on to write). For the
+    post path, whose reads before the lock are the site, the thread and the
+    returning guest: a copy a moment old decides nothing the write could get
+    wrong (counters move in SQL, and a thread or author created meanwhile is
+    found by ``add_or_find``), and every post holds SQLite's one writer's
+    lock that much shorter.
     """
     unit = _unit()
     if not unit.depth:
