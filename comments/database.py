@@ -535,6 +535,23 @@ def add_or_find(row: _Row, query: Executable, params: dict[str, Any] | None = No
     return row
 
 
+NO_DEFAULT = object()
+
+
+def python_default(column: Any) -> Any:
+    """Return the value SQLAlchemy would give ``column`` on INSERT when a row leaves it out.
+
+    The column's own ``default`` (a scalar, or a function called now), for
+    statements built by hand that send every column (COPY, an INSERT inside
+    a CTE); :data:`NO_DEFAULT` when it has none (the database's own default, or
+    NULL, applies).
+    """
+    default = column.default
+    if default is None or not (default.is_scalar or default.is_callable):
+        return NO_DEFAULT
+    return default.arg(None) if default.is_callable else default.arg
+
+
 _RESERVE_IDS = text(
     "SELECT nextval(pg_get_serial_sequence(:table, :column)) FROM generate_series(1, :n)"
 )
@@ -551,7 +568,8 @@ def copy_rows(table: Table, rows: Sequence[dict[str, Any]], *, ids: bool) -> lis
     first (one statement) and copied in explicitly, so the caller gets them
     in the rows' order as ``INSERT ... RETURNING`` would give them. Values go
     through each column's SQLAlchemy type (enums as their values, JSON
-    serialised) and columns the rows leave out get their scalar default, so
+    serialised) and columns the rows leave out get their Python-side default
+    (:func:`python_default`, once for the batch), so
     the rows stored are those an INSERT stores. Same transaction as the
     session (the caller's unit of work); never commits.
 
@@ -569,11 +587,11 @@ def copy_rows(table: Table, rows: Sequence[dict[str, Any]], *, ids: bool) -> lis
     for column in table.c:
         if column.name in names or column.primary_key:
             continue
-        default = column.default
-        if default is not None and getattr(default, "is_scalar", False):
+        value = python_default(column)
+        if value is not NO_DEFAULT:
             columns.append(column)
-            defaults.append(default.arg)  # type: ignore[attr-defined]
-        elif default is not None or (column.server_default is None and not column.nullable):
+            defaults.append(value)
+        elif column.default is not None or (column.server_default is None and not column.nullable):
             raise ValueError(f"copy_rows: give {table.name}.{column.name} in the rows")
     processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
     new_ids: list[int] = []

@@ -199,13 +199,11 @@ def _placed_and_counted(values: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     for column in _COMMENT_TABLE.c:
         if column.primary_key:
             continue
-        default = column.default
         if column.key in values:
             params[column.key] = values[column.key]
-        elif default is not None:
-            params[column.key] = default.arg(None) if default.is_callable else default.arg
         else:
-            params[column.key] = None
+            default = database.python_default(column)
+            params[column.key] = None if default is database.NO_DEFAULT else default
     at = params["created_at"]
     return _PLACED_AND_COUNTED, {
         **{f"c_{key}": value for key, value in params.items()},

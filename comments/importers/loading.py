@@ -40,7 +40,6 @@ from sqlalchemy.orm import aliased
 from comments import (
     audit,
     database,
-    errors,
     identity,
     markup,
     moderation,
@@ -538,10 +537,7 @@ class _Loader:
 
 def _render(post: PostRecord) -> sanitizing.Rendered:
     """Sanitize one post here, as the sanitizer process would."""
-    try:
-        return markup.render_source(post.body, post.body_format), None
-    except errors.MarkupRefused as exc:
-        return None, exc.detail
+    return sanitizing.render_all([(post.body, post.body_format)])[0]
 
 
 def _analyze() -> None:
